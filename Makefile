@@ -1,0 +1,28 @@
+# make demo: a real fault drill on local processes.  make test: the whole test suite.
+# Both run `make setup` first, which installs everything and skips what is already there.
+.PHONY: setup demo test unit lint bench clean
+
+VENV := .venv/bin
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill stack up --stack processes --hold 5
+
+test: setup lint
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -p no:cacheprovider
+
+unit: setup
+	$(VENV)/python -m pytest -q tests/unit
+
+lint:
+	$(VENV)/ruff check harness tests benchmarks
+	$(VENV)/ruff format --check harness tests benchmarks
+	$(VENV)/mypy harness
+
+bench: setup
+	$(VENV)/python benchmarks/stack_startup.py
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,136 @@
+"""The `firedrill` command: parses arguments and calls the library; nothing else lives here.
+
+Example:
+    $ firedrill stack up --stack processes          # bring a stack up, print its URLs, Ctrl-C tears it down
+    $ firedrill images build                        # offline images from local binaries (air-gapped CI)
+    $ firedrill stub --profile customerio --port 8000
+    $ firedrill run scenarios/customerio/*.yaml --report out/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.errors import FiredrillError
+
+
+def _stack_up(args: argparse.Namespace) -> int:
+    from harness.stack import Component, ScrapeTarget, Stack, StackSpec
+
+    components = {Component(name.strip()) for name in args.components.split(",") if name.strip()}
+    spec = StackSpec(
+        components=components,
+        provider=args.stack,
+        network=args.network,
+        rule_files=[Path(p) for p in args.rules],
+        alertmanager_config=Path(args.alertmanager_config).read_text() if args.alertmanager_config else None,
+        scrape_targets=[ScrapeTarget(job="target", address=t) for t in args.target],
+    )
+    with Stack(spec) as stack:
+        for name, url in stack.urls().items():
+            print(f"  {name:<18} {url}")
+        print(f"  started: {', '.join(stack.idents())}", flush=True)
+        deadline = time.monotonic() + args.hold if args.hold else None
+        print(
+            "stack is up; Ctrl-C tears it down" + (f" (or after {args.hold:.0f}s)" if args.hold else ""),
+            flush=True,
+        )
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            print("\ntearing down", flush=True)
+    print("stack is down", flush=True)
+    return 0
+
+
+def _images_build(args: argparse.Namespace) -> int:
+    from harness.stack.images import build_all
+
+    for component, tag in build_all(prefix=args.prefix, force=args.force).items():
+        print(f"  {component.value:<13} {tag}")
+    return 0
+
+
+def _add_stack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stack = sub.add_parser("stack", help="bring an observability stack up")
+    stack_sub = stack.add_subparsers(dest="action", required=True)
+    up = stack_sub.add_parser("up", help="start the stack, print its URLs, tear it down on Ctrl-C")
+    up.add_argument(
+        "--components",
+        default="prometheus,alertmanager,jaeger",
+        help="comma-separated subset of prometheus,alertmanager,jaeger,grafana",
+    )
+    up.add_argument("--stack", choices=["auto", "containers", "processes"], default="auto")
+    up.add_argument(
+        "--network",
+        choices=["bridge", "host"],
+        default="bridge",
+        help="container networking (env FIREDRILL_NETWORK overrides)",
+    )
+    up.add_argument("--rules", nargs="*", default=[], help="Prometheus rule files")
+    up.add_argument("--alertmanager-config", help="your alertmanager.yml (receivers go to the sink)")
+    up.add_argument("--target", action="append", default=[], help="host:port to scrape (repeatable)")
+    up.add_argument("--hold", type=float, default=0.0, help="tear down after this many seconds (0: wait for Ctrl-C)")
+    up.set_defaults(handler=_stack_up)
+
+    images = sub.add_parser("images", help="offline images for air-gapped CI")
+    images_sub = images.add_subparsers(dest="action", required=True)
+    build = images_sub.add_parser("build", help="pack local prometheus, alertmanager, jaeger into images")
+    build.add_argument("--prefix", default="firedrill", help="image name prefix (default: firedrill/<name>:offline)")
+    build.add_argument("--force", action="store_true", help="rebuild even when the image exists")
+    build.set_defaults(handler=_images_build)
+
+
+def _add_stub_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import importlib
+
+    serve = importlib.import_module("harness.stub.serve")
+    stub = sub.add_parser("stub", help="run the instrumented stub service alone")
+    serve.add_arguments(stub)
+    stub.set_defaults(handler=serve.run)
+
+
+def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import importlib
+
+    drill_cli = importlib.import_module("harness.drill.cli")
+    run = sub.add_parser("run", help="run drill scenarios and judge them")
+    drill_cli.add_arguments(run)
+    run.set_defaults(handler=drill_cli.run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="firedrill", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+    adders: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+        _add_stack_parser,
+        _add_stub_parser,
+        _add_run_parser,
+    ]
+    for add in adders:
+        try:
+            add(sub)
+        except ImportError:  # a part still being built must not take the others down
+            continue
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `firedrill` console script; returns the exit code (0 pass, 1 fail, 2 error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except FiredrillError as exc:
+        print(f"firedrill: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The interface both providers implement: start a component from a Launch, report where it listens, stop it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from harness.stack.launch import Launch, Wiring
+from harness.stack.spec import Component, StackSpec
+
+
+class Running(ABC):
+    """A started component: a local process or a container."""
+
+    component: Component
+
+    @property
+    @abstractmethod
+    def ident(self) -> str:
+        """`pid 1234` or `container 3f2a...`: what teardown will end."""
+
+    @abstractmethod
+    def address(self, port: str = "web") -> str:
+        """host:port where the harness reaches the named port (always loopback)."""
+
+    def url(self, port: str = "web") -> str:
+        return f"http://{self.address(port)}"
+
+    @abstractmethod
+    def alive(self) -> bool: ...
+
+    @abstractmethod
+    def logs(self, lines: int = 20) -> str: ...
+
+    @abstractmethod
+    def stop(self) -> None:
+        """End this component only; idempotent."""
+
+
+class Provider(ABC):
+    """Runs components somewhere: local processes or Docker containers."""
+
+    name: str
+
+    @abstractmethod
+    def check(self, spec: StackSpec) -> None:
+        """Raise StackError (one line, with the fix) when this provider cannot run `spec` here."""
+
+    @abstractmethod
+    def wiring(self, spec: StackSpec) -> Wiring: ...
+
+    @abstractmethod
+    def dirs(self, component: Component) -> tuple[str, str]:
+        """(config dir, data dir) as the component sees them."""
+
+    @abstractmethod
+    def start(self, launch: Launch) -> Running: ...
+
+    def close(self) -> None:  # noqa: B027 (optional hook: most providers own nothing to release)
+        """Release what the provider itself created (temp dirs, networks)."""

@@ -1,0 +1,202 @@
+"""The Stack: any subset of Prometheus, Alertmanager, Jaeger and Grafana, wired together, torn down for sure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from harness.errors import StackError
+from harness.stack import teardown
+from harness.stack.clients import AlertmanagerClient, JaegerClient, PrometheusClient
+from harness.stack.containers import ContainerProvider
+from harness.stack.launch import READINESS, START_ORDER, build_launch
+from harness.stack.processes import ProcessProvider
+from harness.stack.provider import Provider, Running
+from harness.stack.sink import NotificationSink
+from harness.stack.spec import Component, StackSpec
+
+
+def check_rule_files(rule_files: list[Path]) -> None:
+    """Validate rule files with promtool before anything starts; StackError naming file, line and fix."""
+    promtool = shutil.which("promtool")
+    for rule_file in rule_files:
+        if not Path(rule_file).is_file():
+            raise StackError(f"{rule_file}: rule file not found; check the path")
+        if promtool is None:
+            continue
+        result = subprocess.run([promtool, "check", "rules", str(rule_file)], capture_output=True, text=True)
+        if result.returncode != 0:
+            lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
+            detail = next(
+                (line for line in lines if "error" in line.lower() or ":" in line), lines[-1] if lines else ""
+            )
+            detail = detail.removeprefix("  ").removeprefix(f"{rule_file}: ")
+            raise StackError(f"{rule_file}: invalid rule file: {detail}; fix it (`promtool check rules {rule_file}`)")
+
+
+def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
+    """The provider for `spec` and why it was chosen (auto: containers when Docker and the images are there)."""
+    network = os.environ.get("FIREDRILL_NETWORK", spec.network)
+    if spec.provider == "processes":
+        provider: Provider = ProcessProvider()
+        provider.check(spec)
+        return provider, "processes: asked for"
+    if spec.provider == "containers":
+        provider = ContainerProvider(network=network)
+        provider.check(spec)
+        return provider, f"containers: asked for ({network} network)"
+    try:
+        provider = ContainerProvider(network=network)
+        provider.check(spec)
+        return provider, f"containers: Docker answers and the images are present ({network} network)"
+    except StackError as exc:
+        fallback = ProcessProvider()
+        try:
+            fallback.check(spec)
+        except StackError:
+            fallback.close()
+            raise
+        return fallback, f"processes: {exc}"
+
+
+class Stack:
+    """A running observability stack. Use it as a context manager; teardown always happens.
+
+    Example:
+        >>> spec = StackSpec(components={Component.PROMETHEUS, Component.ALERTMANAGER}, provider="processes")
+        >>> with Stack(spec) as stack:                 # doctest: +SKIP
+        ...     print(stack.urls())
+        ...     stack.prometheus.query("up")
+    """
+
+    def __init__(self, spec: StackSpec) -> None:
+        self.spec = spec
+        self.running: dict[Component, Running] = {}
+        self.provider: Provider | None = None
+        self.reason = ""
+        self.sink: NotificationSink | None = None
+        self._handle: int | None = None
+        self._scratch = Path(tempfile.mkdtemp(prefix="firedrill-"))
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> Stack:
+        self._handle = teardown.register(self.stop)
+        try:
+            check_rule_files(self.spec.rule_files)
+            if self.spec.wants(Component.ALERTMANAGER) and self.spec.sink_url is None:
+                self.sink = NotificationSink().start()
+                self.spec.sink_url = self.sink.url
+            self.provider, self.reason = choose_provider(self.spec)
+            self._say(f"stack provider: {self.reason}")
+            wiring = self.provider.wiring(self.spec)
+            for component in START_ORDER:
+                if not self.spec.wants(component):
+                    continue
+                config_dir, data_dir = self.provider.dirs(component)
+                launch = build_launch(component, self.spec, wiring, config_dir, data_dir)
+                self.running[component] = self.provider.start(launch)
+                self._wait_ready(component)
+                if component is Component.GRAFANA:
+                    self.grafana_password = launch.secrets["admin_password"]
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """End every component this stack started (by PID or container id), then its sink and temp dirs."""
+        for component in reversed(list(self.running)):
+            self.running[component].stop()
+        self.running.clear()
+        if self.provider is not None:
+            self.provider.close()
+            self.provider = None
+        if self.sink is not None:
+            self.sink.close()
+            self.sink = None
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        if self._handle is not None:
+            teardown.unregister(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wait_ready(self, component: Component) -> None:
+        port, path = READINESS[component]
+        running = self.running[component]
+        url = running.url(port) + path
+        deadline = time.monotonic() + self.spec.ready_timeout_s
+        last = ""
+        while time.monotonic() < deadline:
+            if not running.alive():
+                raise StackError(
+                    f"{component.value} ({running.ident}) exited during start-up: {_last_meaningful(running.logs())}"
+                )
+            try:
+                response = httpx.get(url, timeout=1.0)
+                if response.status_code == 200:
+                    return
+                last = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            time.sleep(0.05)
+        raise StackError(
+            f"{component.value} ({running.ident}) not ready at {url} after {self.spec.ready_timeout_s:.0f}s "
+            f"({last}); last log lines:\n{running.logs()}"
+        )
+
+    def _say(self, message: str) -> None:
+        if not self.spec.quiet:
+            print(f"firedrill: {message}", flush=True)
+
+    # -- where things are ------------------------------------------------------------------------------
+    def url(self, component: Component, port: str = "web") -> str:
+        if component not in self.running:
+            raise StackError(f"{component.value} is not part of this stack; add it to the stack's components")
+        return self.running[component].url(port)
+
+    def urls(self) -> dict[str, str]:
+        """Human-facing URLs of every running component."""
+        names = {Component.JAEGER: "query"}
+        found = {c.value: self.url(c, names.get(c, "web")) for c in self.running}
+        if Component.JAEGER in self.running:
+            found["jaeger-otlp-http"] = self.url(Component.JAEGER, "otlp_http")
+        if self.sink is not None:
+            found["sink"] = self.sink.url
+        return found
+
+    @property
+    def prometheus(self) -> PrometheusClient:
+        return PrometheusClient(self.url(Component.PROMETHEUS))
+
+    @property
+    def alertmanager(self) -> AlertmanagerClient:
+        return AlertmanagerClient(self.url(Component.ALERTMANAGER))
+
+    @property
+    def jaeger(self) -> JaegerClient:
+        return JaegerClient(self.url(Component.JAEGER, "query"))
+
+    @property
+    def otlp_http_url(self) -> str:
+        return self.url(Component.JAEGER, "otlp_http")
+
+    def idents(self) -> list[str]:
+        """What teardown will end: `pid N` / `container ID` per component."""
+        return [r.ident for r in self.running.values()]
+
+
+def _last_meaningful(logs: str) -> str:
+    lines = [line for line in logs.splitlines() if line.strip()]
+    errors = [line for line in lines if "err" in line.lower() or "fatal" in line.lower()]
+    return (errors or lines or ["(no output)"])[-1].strip()[:400]

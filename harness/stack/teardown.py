@@ -1,0 +1,54 @@
+"""Guaranteed teardown: whatever a stack started is ended on exit, SIGTERM or Ctrl-C, by PID or container id."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+_lock = threading.Lock()
+_cleanups: dict[int, Callable[[], None]] = {}
+_installed = False
+
+
+def register(cleanup: Callable[[], None]) -> int:
+    """Run `cleanup` at interpreter exit or on SIGTERM unless `unregister`ed first; returns a handle."""
+    global _installed
+    with _lock:
+        handle = id(cleanup)
+        _cleanups[handle] = cleanup
+        if not _installed:
+            atexit.register(run_all)
+            if threading.current_thread() is threading.main_thread():
+                previous = signal.getsignal(signal.SIGTERM)
+                signal.signal(signal.SIGTERM, _on_sigterm(previous))
+            _installed = True
+    return handle
+
+
+def unregister(handle: int) -> None:
+    with _lock:
+        _cleanups.pop(handle, None)
+
+
+def run_all() -> None:
+    with _lock:
+        pending = list(_cleanups.values())[::-1]
+        _cleanups.clear()
+    for cleanup in pending:
+        with contextlib.suppress(Exception):
+            cleanup()
+
+
+def _on_sigterm(previous: object) -> Callable[[int, FrameType | None], None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        run_all()
+        if callable(previous):
+            previous(signum, frame)
+        # SystemExit unwinds `with` blocks too; the registry is already empty so nothing runs twice.
+        raise SystemExit(128 + signum)
+
+    return handler

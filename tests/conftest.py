@@ -1,0 +1,81 @@
+"""Shared fixtures: which stack providers this machine can exercise, and leak checks after live tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.stack.spec import Component
+
+OFFLINE_IMAGES = {
+    Component.PROMETHEUS: "firedrill/prometheus:offline",
+    Component.ALERTMANAGER: "firedrill/alertmanager:offline",
+    Component.JAEGER: "firedrill/jaeger:offline",
+}
+
+
+def docker_ready() -> str | None:
+    """None when a Docker daemon answers and the offline images exist, else the reason it can't be used."""
+    try:
+        from harness.stack.containers import docker_client, image_present
+
+        client = docker_client(timeout=3)
+    except Exception as exc:
+        return str(exc)
+    missing = [image for image in OFFLINE_IMAGES.values() if not image_present(client, image)]
+    return f"offline images missing: {', '.join(missing)} (run `firedrill images build`)" if missing else None
+
+
+def require_docker() -> None:
+    reason = docker_ready()
+    if reason is None:
+        return
+    if os.environ.get("FIREDRILL_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"Docker is required here (FIREDRILL_REQUIRE_DOCKER=1) but: {reason}")
+    print(f"SKIP containers provider: {reason}")
+    pytest.skip(f"containers provider: {reason}")
+
+
+@pytest.fixture(params=["processes", "containers"])
+def provider(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each live stack test runs on both providers; containers use the offline images on host networking."""
+    if request.param == "containers":
+        require_docker()
+        monkeypatch.setenv("FIREDRILL_NETWORK", "host")
+        monkeypatch.setenv("FIREDRILL_PULL", "never")
+        for component, image in OFFLINE_IMAGES.items():
+            monkeypatch.setenv(f"FIREDRILL_IMAGE_{component.name}", image)
+    return str(request.param)
+
+
+def child_pids() -> set[int]:
+    """Live (non-zombie) children of this test process, read from /proc."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            children.add(int(stat.parent.name))
+    return children
+
+
+def container_ids() -> set[str]:
+    result = subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True)
+    return set(result.stdout.split()) if result.returncode == 0 else set()
+
+
+@pytest.fixture
+def no_leaks() -> Iterator[None]:
+    """Fail the test if it leaves a child process or a container behind."""
+    containers_before = container_ids()
+    yield
+    leftover = child_pids()
+    assert not leftover, f"child processes left running: {sorted(leftover)}"
+    new_containers = container_ids() - containers_before
+    assert not new_containers, f"containers left behind: {sorted(new_containers)}"

@@ -1,0 +1,174 @@
+"""The stack on real programs, both providers: scrape, rule, alert, webhook, span; and every failure path."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
+
+from harness.errors import StackError
+from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
+from harness.stack.ports import free_port
+from tests.conftest import child_pids
+
+pytestmark = pytest.mark.live
+
+FAST = PrometheusSettings(
+    scrape_interval_s=0.5, evaluation_interval_s=0.5, lookback_delta_s=5, resend_delay_s=0.5, for_grace_period_s=5
+)
+ALERTMANAGER_CONFIG = """\
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: team
+    slack_configs: [{api_url: 'http://127.0.0.1:9/never', channel: '#x'}]
+"""
+
+
+@pytest.fixture
+def target() -> tuple[str, Gauge]:
+    registry = CollectorRegistry()
+    gauge = Gauge("firedrill_selftest_up", "a gauge the self-test flips", registry=registry)
+    port = free_port()
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    yield f"127.0.0.1:{port}", gauge
+    server.shutdown()
+
+
+def wait_until(predicate, timeout_s: float = 20.0, step_s: float = 0.1):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step_s)
+    return None
+
+
+def test_scrape_rule_alert_webhook_and_span(provider: str, target, tmp_path: Path, no_leaks: None) -> None:
+    address, gauge = target
+    rules = tmp_path / "rules.yml"
+    rules.write_text(
+        "groups:\n- name: selftest\n  rules:\n  - alert: SelfTestHigh\n"
+        "    expr: firedrill_selftest_up > 5\n    labels: {severity: warning}\n"
+    )
+    spec = StackSpec(
+        provider=provider,  # type: ignore[arg-type]
+        scrape_targets=[ScrapeTarget(job="selftest", address=address, labels={"lane": "a"})],
+        rule_files=[rules],
+        alertmanager_config=ALERTMANAGER_CONFIG,
+        prometheus=FAST,
+        quiet=True,
+    )
+    with Stack(spec) as stack:
+        assert stack.reason.startswith(provider)
+        prometheus = stack.prometheus
+        assert wait_until(lambda: prometheus.query('up{job="selftest",lane="a"} == 1'))
+        assert not prometheus.alerts(), "the alert must stay silent while the value is below threshold"
+        gauge.set(10)
+        firing = wait_until(lambda: [a for a in prometheus.alerts() if a.state == "firing"])
+        assert firing and firing[0].name == "SelfTestHigh"
+        assert stack.sink is not None
+        delivery = stack.sink.wait_for("SelfTestHigh", receiver="team", timeout_s=20)
+        assert delivery is not None and delivery.version == "4"
+
+        tracer_provider = TracerProvider(resource=Resource.create({"service.name": "firedrill-selftest"}))
+        tracer_provider.add_span_processor(
+            SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{stack.otlp_http_url}/v1/traces"))
+        )
+        start = time.time() - 1
+        with tracer_provider.get_tracer("selftest").start_as_current_span("selftest-span") as span:
+            trace_id = format(span.get_span_context().trace_id, "032x")
+        tracer_provider.shutdown()
+        jaeger = stack.jaeger
+        spans = wait_until(lambda: jaeger.find_spans("firedrill-selftest", start, time.time() + 1), timeout_s=15)
+        assert spans and spans[0].trace_id == trace_id and spans[0].name == "selftest-span"
+
+
+def test_invalid_rule_file_names_file_and_line(provider: str, tmp_path: Path, no_leaks: None) -> None:
+    rules = tmp_path / "broken.yml"
+    rules.write_text("groups:\n- name: x\n  rules:\n  - alert: Broken\n    expr: rate(foo[5m]) >\n")
+    spec = StackSpec(provider=provider, rule_files=[rules], quiet=True)  # type: ignore[arg-type]
+    with pytest.raises(StackError) as error:
+        Stack(spec).start()
+    message = str(error.value)
+    assert "broken.yml" in message and "\n" not in message and "promtool check rules" in message
+
+
+def test_port_in_use_is_one_clear_line(provider: str, no_leaks: None) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        spec = StackSpec(
+            provider=provider,  # type: ignore[arg-type]
+            components={Component.PROMETHEUS},
+            ports={Component.PROMETHEUS: port},
+            quiet=True,
+        )
+        with pytest.raises(StackError, match=f"port {port} on 127.0.0.1 is already in use"):
+            Stack(spec).start()
+
+
+def test_missing_binary(monkeypatch: pytest.MonkeyPatch, no_leaks: None) -> None:
+    monkeypatch.setenv("FIREDRILL_ALERTMANAGER_BIN", "/nonexistent/alertmanager")
+    spec = StackSpec(provider="processes", quiet=True)
+    with pytest.raises(StackError, match="alertmanager: no `alertmanager` binary found; install it"):
+        Stack(spec).start()
+
+
+def test_no_docker_daemon(monkeypatch: pytest.MonkeyPatch, no_leaks: None) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(StackError, match="no Docker daemon answers.*--stack processes"):
+        Stack(StackSpec(provider="containers", components={Component.PROMETHEUS}, quiet=True)).start()
+    # auto falls back to processes and says why
+    with Stack(StackSpec(provider="auto", components={Component.PROMETHEUS}, quiet=True)) as stack:
+        assert stack.reason.startswith("processes: containers: no Docker daemon answers")
+
+
+def test_image_missing(monkeypatch: pytest.MonkeyPatch, no_leaks: None) -> None:
+    from tests.conftest import require_docker
+
+    require_docker()
+    monkeypatch.setenv("FIREDRILL_IMAGE_PROMETHEUS", "firedrill/absent:never-built")
+    monkeypatch.setenv("FIREDRILL_PULL", "never")
+    with pytest.raises(StackError, match="image firedrill/absent:never-built is not present"):
+        Stack(StackSpec(provider="containers", components={Component.PROMETHEUS}, quiet=True)).start()
+
+
+def test_ctrl_c_leaves_nothing_behind(no_leaks: None) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "stack", "up", "--stack", "processes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    pids: list[int] = []
+    for line in process.stdout:
+        if line.strip().startswith("started:"):
+            pids = [int(part.split()[-1]) for part in line.split(":", 1)[1].split(",")]
+        if "stack is up" in line:
+            break
+    assert len(pids) == 3
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    assert not child_pids()

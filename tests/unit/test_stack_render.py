@@ -1,0 +1,95 @@
+"""Config rendering and provider choice, without starting anything."""
+
+from __future__ import annotations
+
+import yaml
+
+from harness.stack.launch import STANDARD_PORTS, Wiring, build_launch
+from harness.stack.render import prom_duration, render_alertmanager, render_prometheus
+from harness.stack.spec import Component, PrometheusSettings, ScrapeTarget, StackSpec, image_for
+
+
+def test_prom_duration_keeps_milliseconds() -> None:
+    assert [prom_duration(s) for s in (600, 20, 1.5, 0.333)] == ["600s", "20s", "1500ms", "333ms"]
+
+
+def test_prometheus_config_has_targets_labels_rules_and_alerting() -> None:
+    text = render_prometheus(
+        PrometheusSettings(scrape_interval_s=0.5, evaluation_interval_s=0.5),
+        [ScrapeTarget("stub", "127.0.0.1:8000", {"lane": "a"}), ScrapeTarget("stub", "127.0.0.1:8001", {"lane": "b"})],
+        ["/r/00-alerts.yml"],
+        "127.0.0.1:9093",
+    )
+    config = yaml.safe_load(text)
+    assert config["global"]["scrape_interval"] == "500ms"
+    assert config["rule_files"] == ["/r/00-alerts.yml"]
+    (job,) = config["scrape_configs"]
+    assert [s["labels"]["lane"] for s in job["static_configs"]] == ["a", "b"]
+    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["127.0.0.1:9093"]
+
+
+def test_alertmanager_receivers_all_go_to_the_sink_and_keep_routing() -> None:
+    user = """
+route:
+  receiver: team
+  routes: [{matchers: ['severity="critical"'], receiver: pager}]
+receivers:
+  - name: team
+    slack_configs: [{api_url: 'https://hooks.example/x'}]
+  - name: pager
+    pagerduty_configs: [{routing_key: abc}]
+templates: ['/etc/am/*.tmpl']
+"""
+    config = yaml.safe_load(render_alertmanager(user, "http://127.0.0.1:5000"))
+    assert config["route"]["routes"][0]["receiver"] == "pager"
+    assert "templates" not in config
+    by_name = {r["name"]: r for r in config["receivers"]}
+    assert set(by_name["team"]) == {"name", "webhook_configs"}
+    assert by_name["pager"]["webhook_configs"][0]["url"] == "http://127.0.0.1:5000/receiver/pager"
+
+
+def test_alertmanager_bad_yaml_names_line() -> None:
+    import pytest
+
+    from harness.errors import StackError
+
+    with pytest.raises(StackError, match=r"am.yml:2: not valid YAML"):
+        render_alertmanager("route:\n  receiver: {a: [b}\n", None, source="am.yml")
+
+
+def test_bridge_wiring_uses_aliases_and_host_gateway(tmp_path) -> None:
+    rules = tmp_path / "a.yml"
+    rules.write_text("groups: []\n")
+    spec = StackSpec(scrape_targets=[ScrapeTarget("stub", "127.0.0.1:8000")], rule_files=[rules])
+    wiring = Wiring(
+        "0.0.0.0",
+        STANDARD_PORTS,
+        lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}",
+        lambda a: "host.docker.internal:" + a.rsplit(":", 1)[1],
+    )
+    launch = build_launch(Component.PROMETHEUS, spec, wiring, "/etc/prometheus", "/prometheus")
+    config = yaml.safe_load(launch.files["/etc/prometheus/prometheus.yml"])
+    assert config["scrape_configs"][0]["static_configs"][0]["targets"] == ["host.docker.internal:8000"]
+    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["alertmanager:9093"]
+    assert "--web.listen-address=0.0.0.0:9090" in launch.args and "--web.enable-lifecycle" in launch.args
+    assert "/etc/prometheus/rules/00-a.yml" in launch.files
+
+
+def test_grafana_launch_provisions_datasources_and_random_password(tmp_path) -> None:
+    dashboard = tmp_path / "d.json"
+    dashboard.write_text("{}")
+    spec = StackSpec(components=set(Component), dashboards=[dashboard])
+    wiring = Wiring("0.0.0.0", STANDARD_PORTS, lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}", lambda a: a)
+    first = build_launch(Component.GRAFANA, spec, wiring, "/etc/grafana", "/var/lib/grafana")
+    second = build_launch(Component.GRAFANA, spec, wiring, "/etc/grafana", "/var/lib/grafana")
+    datasources = yaml.safe_load(first.files["/etc/grafana/provisioning/datasources/firedrill.yaml"])
+    assert {d["type"] for d in datasources["datasources"]} == {"prometheus", "jaeger"}
+    assert first.env["GF_SECURITY_ADMIN_PASSWORD"] != "admin"
+    assert first.env["GF_SECURITY_ADMIN_PASSWORD"] != second.env["GF_SECURITY_ADMIN_PASSWORD"]
+    assert "/etc/grafana/dashboards/d.json" in first.files
+
+
+def test_image_override_by_env(monkeypatch) -> None:
+    monkeypatch.setenv("FIREDRILL_IMAGE_JAEGER", "mirror.local/jaeger:2.13.0")
+    assert image_for(Component.JAEGER) == "mirror.local/jaeger:2.13.0"
+    assert image_for(Component.PROMETHEUS).startswith("prom/prometheus:v3")
