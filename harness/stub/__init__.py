@@ -1,1 +1,43 @@
-"""The instrumented stub service."""
+"""The instrumented stub service: stands in for the user's service and misbehaves on command.
+
+Usage::
+
+    from harness.stub import StubProcess
+
+    with StubProcess(profile="customerio", lane="a") as stub:
+        stub.control.set([{"kind": "error", "rate": 0.08}])
+
+Modules: ``profile`` (data), ``faults`` (fault models + controller), ``app`` (ASGI app),
+``serve`` (CLI), ``process`` (child-process wrapper), ``control`` (HTTP client),
+``redact`` (``PII_FIELDS``), ``metrics``, ``tracing``, ``logs``, ``queue``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.stub.app import create_app
+    from harness.stub.control import StubControl
+    from harness.stub.process import StubProcess
+    from harness.stub.profile import load_profile
+    from harness.stub.redact import PII_FIELDS
+
+__all__ = ["PII_FIELDS", "StubControl", "StubProcess", "create_app", "load_profile"]
+
+_HOMES = {
+    "PII_FIELDS": "harness.stub.redact",
+    "StubControl": "harness.stub.control",
+    "StubProcess": "harness.stub.process",
+    "create_app": "harness.stub.app",
+    "load_profile": "harness.stub.profile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so importing harness.stub.redact alone does not pull in OpenTelemetry and Starlette.
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'harness.stub' has no attribute {name!r}")

@@ -1,0 +1,309 @@
+"""Run a drill live: plan -> stack + stub + load -> observations -> timeline -> verdicts.
+
+Times inside are wall-clock seconds since the drill started; production-equivalent times appear only in the
+verdicts and reports (the judge multiplies by k).
+"""
+
+from __future__ import annotations
+
+import string
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from harness.drill.compress import CompressionNote, compress_rule_file
+from harness.drill.dashboard import panel_queries
+from harness.drill.expect import judge
+from harness.drill.model import (
+    DashboardExpectation,
+    LogsExpectation,
+    MetricExpectation,
+    Phase,
+    Scenario,
+    TracesExpectation,
+)
+from harness.drill.observe import Observer
+from harness.drill.piiscan import scan_log
+from harness.drill.plan import CompressionPlan, compress_alertmanager_config
+from harness.drill.timeline import DashboardResult, LogScan, Notification, PhaseWindow, SpanSummary, Timeline
+from harness.errors import FiredrillError
+from harness.load import LoadPhase, LocustRun
+from harness.report.results import ScenarioResult
+from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
+from harness.stack.ports import free_port
+from harness.stack.spec import ProviderName
+
+
+@dataclass
+class Progress:
+    """What the terminal shows while a drill runs."""
+
+    scenario: str
+    phase: str
+    phase_index: int
+    phases: int
+    elapsed_s: float
+    phase_left_s: float
+    faults: list[str]
+    alerts: dict[str, str]
+    rps: float
+    k: float
+
+
+@dataclass
+class RunOptions:
+    """How to run: which stack provider, compression override, seed, progress callback."""
+
+    stack: ProviderName = "auto"
+    compress: float | None = None
+    seed: int | None = None
+    quiet: bool = True
+    on_progress: Callable[[Progress], None] | None = None
+    # Extra wall seconds on each budget, for the observer's poll interval and scrape jitter.
+    tolerance_s: float | None = None
+    keep_dir: Path | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def lane_names(count: int) -> list[str]:
+    return list(string.ascii_lowercase[:count]) if count <= 26 else [str(i) for i in range(count)]
+
+
+def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult]:
+    """Run one scenario live and judge it; one result per lane.
+
+    Example:
+        >>> scenario = load_scenario("scenarios/customerio/error-burst.yaml")  # doctest: +SKIP
+        >>> run_scenario(scenario, RunOptions())[0].passed                      # doctest: +SKIP
+        True
+    """
+    if options.compress is not None:
+        scenario = scenario.with_compress(options.compress)
+    k = scenario.compress
+    plan = CompressionPlan.for_k(k, scenario.scrape_interval, scenario.evaluation_interval)
+    work = Path(tempfile.mkdtemp(prefix=f"firedrill-{scenario.name}-"))
+    rule_files, rules_info, notes = [], [], []
+    for index, rule_path in enumerate(scenario.rules):
+        compressed = compress_rule_file(rule_path, k, scenario.scrape_interval)
+        out = work / f"{index:02d}-{rule_path.name}"
+        out.write_text(compressed.yaml_text)
+        rule_files.append(out)
+        rules_info += compressed.alerts
+        notes += compressed.notes
+    am_text = compress_alertmanager_config(scenario.alertmanager.read_text(), k) if scenario.alertmanager else None
+    lanes = lane_names(scenario.target.lanes)
+    targets, stub_ports = _targets(scenario, lanes)
+    spec = StackSpec(
+        components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER},
+        scrape_targets=targets,
+        rule_files=rule_files,
+        alertmanager_config=am_text,
+        dashboards=list(scenario.dashboards),
+        prometheus=PrometheusSettings(
+            scrape_interval_s=plan.scrape_interval_s,
+            evaluation_interval_s=plan.evaluation_interval_s,
+            lookback_delta_s=plan.lookback_delta_s,
+            resend_delay_s=plan.resend_delay_s,
+            for_grace_period_s=plan.for_grace_period_s,
+        ),
+        provider=options.stack,
+        quiet=options.quiet,
+    )
+    poll_s = max(0.05, min(0.25, plan.evaluation_interval_s / 4))
+    tolerance_s = options.tolerance_s if options.tolerance_s is not None else poll_s + plan.scrape_interval_s
+    with ExitStack() as cleanup:
+        stack = cleanup.enter_context(Stack(spec))
+        options.messages.append(f"{scenario.name}: {stack.reason}")
+        stubs = _start_stubs(scenario, lanes, stub_ports, stack, cleanup)
+        _wait_for_targets(stack, len(targets), timeout_s=15 + 4 * plan.scrape_interval_s)
+        origin_mono, origin_wall = time.monotonic(), time.time()
+
+        def clock() -> float:
+            return time.monotonic() - origin_mono
+
+        value_exprs = {r.alert: r.value_expr for r in rules_info if r.value_expr}
+        observer = cleanup.enter_context(
+            Observer(stack.prometheus, clock, poll_s, value_exprs, sample_every_s=plan.evaluation_interval_s)
+        )
+        loads = _start_load(scenario, plan, stubs, cleanup)
+        windows: list[PhaseWindow] = []
+        spans: list[SpanSummary] = []
+        dashboards: list[DashboardResult] = []
+        for index, phase in enumerate(scenario.phases):
+            start = clock()
+            observer.watch_metrics([e.metric for e in phase.expect if isinstance(e, MetricExpectation)])
+            for stub in stubs:
+                stub.control.set([f.to_control() for f in phase.faults], seed=scenario.seed or options.seed)
+            applied = clock()
+            end_at = start + plan.timescale.to_wall(phase.duration)
+            while (now := clock()) < end_at:
+                if options.on_progress:
+                    rps = sum(load.stats().current_rps for load in loads)
+                    options.on_progress(
+                        Progress(scenario.name, phase.name, index, len(scenario.phases), now, end_at - now,
+                                 [_fault_text(f.to_control()) for f in phase.faults], observer.current_states(), rps, k)
+                    )  # fmt: skip
+                time.sleep(min(0.25, max(0.0, end_at - now)))
+            end = clock()
+            windows.append(
+                PhaseWindow(name=phase.name, start=start, end=end,
+                            faults=[f.to_control() for f in phase.faults], faults_applied_at=applied)
+            )  # fmt: skip
+            dashboards += _evaluate_dashboards(stack, phase, plan, end - start)
+            spans += _collect_spans(stack, phase, origin_wall + start, origin_wall + end)
+        for load in loads:
+            load.stop()
+        observer.stop()
+        notifications = _notifications(stack, origin_wall)
+        wants_logs = any(isinstance(e, LogsExpectation) for p in scenario.phases for e in p.expect)
+        results = []
+        for lane, stub in zip(lanes, stubs or [None] * len(lanes), strict=True):
+            logs = [LogScan(path=str(stub.log_file), pii_hits=scan_log(stub.log_file))] if wants_logs and stub else []
+            address = targets[lanes.index(lane)].address
+            timeline = Timeline(
+                scenario=scenario.name,
+                lane=lane,
+                k=k,
+                phases=windows,
+                transitions=[t for t in observer.transitions if _in_lane(t.labels, lane, address)],
+                expr_samples=observer.expr_samples,
+                notifications=[n for n in notifications if _in_lane(n.labels, lane, address)],
+                spans=spans,
+                metric_samples=observer.metric_samples,
+                dashboards=dashboards,
+                logs=logs,
+                rules_info=rules_info,
+                notes=notes,
+            )
+            verdicts = judge(scenario, timeline, tolerance_s=tolerance_s)
+            results.append(
+                ScenarioResult(name=scenario.name, lane=lane, timeline=timeline, phases=verdicts, notes=notes)
+            )
+        return results
+
+
+def _targets(scenario: Scenario, lanes: list[str]) -> tuple[list[ScrapeTarget], list[int]]:
+    if scenario.target.profile is not None:
+        ports = [free_port() for _ in lanes]
+        job = scenario.target.profile
+        return [
+            ScrapeTarget(job, f"127.0.0.1:{port}", {"lane": lane}) for lane, port in zip(lanes, ports, strict=True)
+        ], ports
+    metrics = urlsplit(scenario.target.metrics_url or f"{scenario.target.url}/metrics")
+    return [ScrapeTarget("target", metrics.netloc, {"lane": lanes[0]}, metrics.path or "/metrics")], []
+
+
+def _start_stubs(scenario: Scenario, lanes: list[str], ports: list[int], stack: Stack, cleanup: ExitStack) -> list:  # type: ignore[type-arg]
+    if scenario.target.profile is None:
+        return []
+    from harness.stub.process import StubProcess, StubStartError
+
+    stubs = []
+    for lane, port in zip(lanes, ports, strict=True):
+        stub = StubProcess(profile=scenario.target.profile, lane=lane, port=port,
+                           otlp_endpoint=stack.otlp_http_url, seed=scenario.seed)  # fmt: skip
+        try:
+            stubs.append(cleanup.enter_context(stub))
+        except StubStartError as exc:
+            raise FiredrillError(f"{scenario.source}: stub for profile {scenario.target.profile}: {exc}") from None
+    return stubs
+
+
+def _wait_for_targets(stack: Stack, count: int, timeout_s: float) -> None:
+    prometheus = stack.prometheus
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if len(prometheus.query("up == 1")) >= count:
+            return
+        time.sleep(0.1)
+    down = [f"{t.scrape_url}: {t.last_error or t.health}" for t in prometheus.targets() if t.health != "up"]
+    raise FiredrillError(f"targets not up after {timeout_s:.0f}s: {'; '.join(down)}; is the service listening?")
+
+
+def _start_load(scenario: Scenario, plan: CompressionPlan, stubs: list, cleanup: ExitStack) -> list[LocustRun]:  # type: ignore[type-arg]
+    if scenario.load is None:
+        return []
+    load = scenario.load
+    phases = [
+        LoadPhase(plan.timescale.to_wall(p.duration), p.users if p.users is not None else load.users, load.spawn_rate)
+        for p in scenario.phases
+    ]
+    hosts = [stub.url for stub in stubs] or [scenario.target.url or ""]
+    return [cleanup.enter_context(LocustRun(load.locustfile, host, phases)) for host in hosts]
+
+
+def _evaluate_dashboards(stack: Stack, phase: Phase, plan: CompressionPlan, range_s: float) -> list[DashboardResult]:
+    results = []
+    prometheus = stack.prometheus
+    for expectation in phase.expect:
+        if not isinstance(expectation, DashboardExpectation):
+            continue
+        queries = panel_queries(expectation.dashboard, step_s=plan.scrape_interval_s, range_s=max(range_s, 1.0),
+                                scrape_s=plan.scrape_interval_s)  # fmt: skip
+        for query in queries:
+            try:
+                has_data, error = bool(prometheus.query(query.expr)), None
+            except Exception as exc:  # a panel's bad query is a verdict, not a crash
+                has_data, error = False, str(exc)
+            results.append(
+                DashboardResult(dashboard=str(expectation.dashboard), panel_title=query.panel_title,
+                                ref_id=query.ref_id, expr=query.expr, has_data=has_data, error=error, phase=phase.name)
+            )  # fmt: skip
+    return results
+
+
+def _collect_spans(stack: Stack, phase: Phase, start_wall: float, end_wall: float) -> list[SpanSummary]:
+    services = {e.traces.service for e in phase.expect if isinstance(e, TracesExpectation)}
+    if not services:
+        return []
+    time.sleep(0.5)  # the stub's batch span processor flushes every 200 ms
+    jaeger = stack.jaeger
+    return [
+        SpanSummary(
+            phase=phase.name,
+            service=span.service,
+            trace_id=span.trace_id,
+            name=span.name,
+            duration_s=span.duration_s,
+            error=span.error,
+            attributes={k: str(v) for k, v in span.attributes.items()},
+        )  # fmt: skip
+        for service in sorted(services)
+        for span in jaeger.find_spans(service, start_wall, end_wall, limit=2000)
+    ]
+
+
+def _notifications(stack: Stack, origin_wall: float) -> list[Notification]:
+    if stack.sink is None:
+        return []
+    notifications = []
+    for delivery in stack.sink.deliveries():
+        for alert in delivery.alerts:
+            status: Literal["firing", "resolved"] = "resolved" if alert.status == "resolved" else "firing"
+            notifications.append(
+                Notification(receiver=delivery.receiver, status=status, alertnames=[alert.alertname],
+                             labels=alert.labels, t=delivery.received_at - origin_wall)
+            )  # fmt: skip
+    return notifications
+
+
+def _in_lane(labels: dict[str, str], lane: str, address: str) -> bool:
+    """An alert belongs to a lane by its lane or instance label; one that aggregated both away to all lanes."""
+    if "lane" in labels:
+        return labels["lane"] == lane
+    if "instance" in labels:
+        return labels["instance"] == address
+    return True
+
+
+def _fault_text(fault: dict[str, object]) -> str:
+    details = ", ".join(f"{k}={v}" for k, v in fault.items() if k != "kind")
+    return f"{fault['kind']}({details})"
+
+
+__all__ = ["CompressionNote", "Progress", "RunOptions", "run_scenario"]

@@ -1,0 +1,64 @@
+"""The terminal summary: one row per expectation, production-equivalent times with wall-clock beside."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.drill.expect import human_duration
+from harness.report.flake import FlakeReport, compare_runs
+from harness.report.results import RunResult
+
+
+def _time(seconds: float | None) -> str:
+    return "" if seconds is None else human_duration(seconds)
+
+
+def verdict_table(results: RunResult) -> Table:
+    """Build the rich Table (scenario, phase, alert, expectation, time, budget, receiver, wall, verdict).
+
+    >>> Console().print(verdict_table(results))  # doctest: +SKIP
+    """
+    table = Table(title=f"firedrill (compress x{results.compress:g})", show_lines=False)
+    for column in ("scenario", "phase", "alert", "expectation", "time (prod)", "budget", "receiver", "wall"):
+        table.add_column(column, no_wrap=column not in ("expectation",))
+    table.add_column("verdict")
+    for result in results.scenarios:
+        name = result.name if result.lane == "0" else f"{result.name}[{result.lane}]"
+        for pv in result.phases:
+            for v in pv.verdicts:
+                mark = "[green]PASS[/]" if v.passed else f"[red]FAIL[/] {v.reason}"
+                table.add_row(
+                    name,
+                    pv.phase,
+                    v.alert or "",
+                    v.kind,
+                    _time(v.measured_s),
+                    _time(v.budget_s),
+                    v.receiver or "",
+                    _time(v.wall_measured_s),
+                    mark,
+                )
+    return table
+
+
+def flake_table(report: FlakeReport) -> Table:
+    """Flaky expectations and the spread of each alert's time to fire."""
+    table = Table(title=f"flakes over {report.runs} runs")
+    for column in ("scenario", "phase", "expectation", "outcomes / spread (min / median / max)"):
+        table.add_column(column)
+    for f in report.flakes:
+        outcomes = " ".join("pass" if ok else "fail" for ok in f.outcomes)
+        table.add_row(f.scenario, f.phase, f"{f.kind} {f.alert or ''}".strip(), outcomes)
+    for s in report.spreads:
+        spread = f"{human_duration(s.min_s)} / {human_duration(s.median_s)} / {human_duration(s.max_s)}"
+        table.add_row(s.scenario, "", f"fires {s.alert}", spread)
+    return table
+
+
+def print_report(results: RunResult, console: Console | None = None) -> None:
+    """Print the verdict table (and the flake table when runs were repeated)."""
+    console = console or Console()
+    console.print(verdict_table(results))
+    if results.repeats:
+        console.print(flake_table(compare_runs([*results.repeats, results.scenarios])))

@@ -1,0 +1,94 @@
+"""report.json, JUnit XML, the rich table and flake comparison, from hand-made results."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from harness.drill.compress import CompressionNote
+from harness.drill.expect import PhaseVerdicts, Verdict
+from harness.drill.timeline import AlertTransition, PhaseWindow, Timeline
+from harness.report.flake import compare_runs
+from harness.report.json import write_json
+from harness.report.junit import write_junit
+from harness.report.results import RunResult, ScenarioResult
+from harness.report.table import print_report
+
+
+def result(fire_wall: float, passed: bool) -> ScenarioResult:
+    tl = Timeline(
+        scenario="cio",
+        k=30,
+        phases=[PhaseWindow(name="burst", start=0, end=20, faults=[{"kind": "error"}], faults_applied_at=0.5)],
+        transitions=[
+            AlertTransition(alert="A", labels={"severity": "warning"}, state="pending", t=2.5),
+            AlertTransition(alert="A", labels={"severity": "warning"}, state="firing", t=fire_wall),
+        ],
+    )
+    verdicts = [
+        Verdict(kind="fires", alert="A", passed=passed, reason="fired after ...", measured_s=fire_wall * 30,
+                budget_s=420, wall_measured_s=fire_wall, receiver=None),
+        Verdict(kind="notification", alert="A", passed=True, reason="ok", receiver="team-warning"),
+    ]  # fmt: skip
+    note = CompressionNote(rule="A", severity="info", message="offset compressed")
+    return ScenarioResult(
+        name="cio", timeline=tl, phases=[PhaseVerdicts(phase="burst", verdicts=verdicts)], notes=[note]
+    )
+
+
+def run(*passes: bool) -> RunResult:
+    runs = [[result(10.0 + i, ok)] for i, ok in enumerate(passes)]
+    return RunResult(compress=30, started_at=datetime(2024, 5, 1, 12), scenarios=runs[-1], repeats=runs[:-1])
+
+
+def test_json_schema(tmp_path: Path) -> None:
+    data = json.loads(write_json(tmp_path / "out", run(True)).read_text())
+    assert data["verdict"] == "pass" and data["compress"] == 30 and data["flakes"] is None
+    assert data["started_at"] == "2024-05-01T12:00:00"
+    sc = data["scenarios"][0]
+    assert (sc["name"], sc["lane"], sc["verdict"]) == ("cio", "0", "pass")
+    phase = sc["phases"][0]
+    assert (phase["name"], phase["start_s"], phase["end_s"], phase["faults"]) == ("burst", 0, 20, [{"kind": "error"}])
+    exp = phase["expectations"][0]
+    assert {k: exp[k] for k in ("kind", "alert", "passed", "measured_s", "budget_s", "wall_measured_s")} == {
+        "kind": "fires", "alert": "A", "passed": True, "measured_s": 300.0, "budget_s": 420.0, "wall_measured_s": 10.0,
+    }  # fmt: skip
+    alert = sc["alerts"][0]
+    assert alert["labels"] == {"severity": "warning"}
+    assert alert["transitions"][1] == {"state": "firing", "t_s": 10.0, "t_prod_s": 300.0}
+    assert sc["notes"][0]["message"] == "offset compressed"
+
+
+def test_json_flakes_and_fail(tmp_path: Path) -> None:
+    data = json.loads(write_json(tmp_path, run(True, False)).read_text())
+    assert data["verdict"] == "fail"
+    assert data["flakes"]["runs"] == 2 and data["flakes"]["flakes"][0]["outcomes"] == [True, False]
+
+
+def test_junit(tmp_path: Path) -> None:
+    root = ET.parse(write_junit(tmp_path, run(False))).getroot()
+    assert (root.get("tests"), root.get("failures")) == ("2", "1")
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == "cio"
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["burst[0] fires A", "burst[1] notification A"]
+    failure = cases[0].find("failure")
+    assert failure is not None and failure.get("message") == "fired after ..."
+
+
+def test_table_renders() -> None:
+    console = Console(record=True, width=200)
+    print_report(run(True, False, True), console)
+    text = console.export_text()
+    assert "team-warning" in text and "5m" in text and "pass fail pass" in text and "flakes over 3 runs" in text
+
+
+def test_compare_runs_spread() -> None:
+    report = compare_runs([[result(10, True)], [result(12, True)], [result(20, False)]])
+    assert [(f.kind, f.outcomes) for f in report.flakes] == [("fires", [True, True, False])]
+    spread = report.spreads[0]
+    assert (spread.alert, spread.min_s, spread.median_s, spread.max_s) == ("A", 300, 360, 600)
