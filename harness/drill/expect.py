@@ -225,9 +225,9 @@ class _Judge:
         for tr in self.tl.transitions_for(None):
             if w.start < tr.t <= w.end and tr.state != "inactive" and (names is None or tr.alert in names):
                 problems.append(f"{tr.alert} went {tr.state} at +{self.prod(tr.t - w.start)}")
-        who = "no alert" if names is None else ", ".join(names)
-        reason = "; ".join(dict.fromkeys(problems)) if problems else f"{who} went pending or firing"
-        return Verdict(kind=exp.kind, passed=not problems, reason=reason if problems else f"quiet: {reason}")
+        who = "no alert" if names is None else "none of " + ", ".join(names)
+        reason = "; ".join(dict.fromkeys(problems)) if problems else f"quiet: {who} went pending or firing"
+        return Verdict(kind=exp.kind, passed=not problems, reason=reason)
 
     def metric(self, exp: MetricExpectation, w: PhaseWindow) -> Verdict:
         t0 = w.t0
