@@ -8,7 +8,8 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill stack up --stack processes --hold 5
+	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \
+		--stack processes --parallel 2 --report out/demo
 
 test: setup lint
 	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -p no:cacheprovider
@@ -23,6 +24,8 @@ lint:
 
 bench: setup
 	$(VENV)/python benchmarks/stack_startup.py
+	$(VENV)/python benchmarks/stub_throughput.py
+	$(VENV)/python benchmarks/drill_overhead.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

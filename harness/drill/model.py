@@ -72,6 +72,8 @@ class LoadSpec(_Strict):
     locustfile: RelPath
     users: int = Field(1, ge=1)
     spawn_rate: float = Field(1.0, gt=0)
+    # Locust worker processes (`--processes N`) for loads one Python process cannot generate.
+    processes: int = Field(1, ge=1)
 
 
 FaultKind = Literal["latency", "error", "bounce", "backlog", "down"]

@@ -21,6 +21,22 @@ from harness.stack.clients import PrometheusClient
 AlertKey = tuple[str, frozenset[tuple[str, str]]]
 
 
+Series = list[tuple[str, float, list[tuple[dict[str, str], float]]]]
+
+
+def _everything(labels: dict[str, str]) -> bool:
+    return True
+
+
+def _peaks(recorded: Series, belongs: Callable[[dict[str, str]], bool]) -> list[tuple[str, float, float | None]]:
+    """(name, t, peak value among accepted series or None when none matched) per recorded query."""
+    peaks = []
+    for name, t, series in recorded:
+        values = [value for labels, value in series if belongs(labels)]
+        peaks.append((name, t, max(values) if values else None))
+    return peaks
+
+
 class Observer:
     """A background poller; `clock()` gives wall seconds since the drill started.
 
@@ -49,14 +65,22 @@ class Observer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="firedrill-observer", daemon=True)
         self.transitions: list[AlertTransition] = []
-        self.expr_samples: list[ExprSample] = []
-        self.metric_samples: list[MetricSample] = []
+        self._expr_series: Series = []
+        self._metric_series: Series = []
         self.errors: list[str] = []
 
     def watch_metrics(self, exprs: list[str]) -> None:
         """Sample these PromQL expressions from now on (the current phase's metric expectations)."""
         with self._lock:
             self._metric_exprs = list(exprs)
+
+    def expr_samples(self, belongs: Callable[[dict[str, str]], bool] = _everything) -> list[ExprSample]:
+        """Each alert's value expression over time: the peak among the series `belongs` accepts (a lane's)."""
+        return [ExprSample(alert=alert, t=t, value=value) for alert, t, value in _peaks(self._expr_series, belongs)]
+
+    def metric_samples(self, belongs: Callable[[dict[str, str]], bool] = _everything) -> list[MetricSample]:
+        """The metric expectations' expressions over time, reduced the same way."""
+        return [MetricSample(expr=expr, t=t, value=value) for expr, t, value in _peaks(self._metric_series, belongs)]
 
     def current_states(self) -> dict[str, str]:
         """alertname -> the most severe state any of its series is in now."""
@@ -101,13 +125,13 @@ class Observer:
 
     def _sample(self) -> None:
         for alert, expr in self._value_exprs.items():
-            values = [s.value for s in self._prometheus.query(expr)]
-            self.expr_samples.append(ExprSample(alert=alert, t=self._clock(), value=max(values) if values else None))
+            series = [(s.labels, s.value) for s in self._prometheus.query(expr)]
+            self._expr_series.append((alert, self._clock(), series))
         with self._lock:
             exprs = list(self._metric_exprs)
         for expr in exprs:
-            values = [s.value for s in self._prometheus.query(expr)]
-            self.metric_samples.append(MetricSample(expr=expr, t=self._clock(), value=max(values) if values else None))
+            series = [(s.labels, s.value) for s in self._prometheus.query(expr)]
+            self._metric_series.append((expr, self._clock(), series))
 
     def start(self) -> Observer:
         self._thread.start()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -137,8 +138,8 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         for index, phase in enumerate(scenario.phases):
             start = clock()
             observer.watch_metrics([e.metric for e in phase.expect if isinstance(e, MetricExpectation)])
-            for stub in stubs:
-                stub.control.set([f.to_control() for f in phase.faults], seed=scenario.seed or options.seed)
+            for lane, stub in zip(lanes, stubs, strict=False):
+                stub.control.set(_faults_for(phase, lane), seed=scenario.seed or options.seed)
             applied = clock()
             end_at = start + plan.timescale.to_wall(phase.duration)
             while (now := clock()) < end_at:
@@ -165,16 +166,17 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         for lane, stub in zip(lanes, stubs or [None] * len(lanes), strict=True):
             logs = [LogScan(path=str(stub.log_file), pii_hits=scan_log(stub.log_file))] if wants_logs and stub else []
             address = targets[lanes.index(lane)].address
+            belongs = partial(_in_lane, lane=lane, address=address)
             timeline = Timeline(
                 scenario=scenario.name,
                 lane=lane,
                 k=k,
                 phases=windows,
-                transitions=[t for t in observer.transitions if _in_lane(t.labels, lane, address)],
-                expr_samples=observer.expr_samples,
-                notifications=[n for n in notifications if _in_lane(n.labels, lane, address)],
+                transitions=[t for t in observer.transitions if belongs(t.labels)],
+                expr_samples=observer.expr_samples(belongs),
+                notifications=[n for n in notifications if belongs(n.labels)],
                 spans=spans,
-                metric_samples=observer.metric_samples,
+                metric_samples=observer.metric_samples(belongs),
                 dashboards=dashboards,
                 logs=logs,
                 rules_info=rules_info,
@@ -234,7 +236,7 @@ def _start_load(scenario: Scenario, plan: CompressionPlan, stubs: list, cleanup:
         for p in scenario.phases
     ]
     hosts = [stub.url for stub in stubs] or [scenario.target.url or ""]
-    return [cleanup.enter_context(LocustRun(load.locustfile, host, phases)) for host in hosts]
+    return [cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes)) for host in hosts]
 
 
 def _evaluate_dashboards(stack: Stack, phase: Phase, plan: CompressionPlan, range_s: float) -> list[DashboardResult]:
@@ -290,6 +292,17 @@ def _notifications(stack: Stack, origin_wall: float) -> list[Notification]:
                              labels=alert.labels, t=delivery.received_at - origin_wall)
             )  # fmt: skip
     return notifications
+
+
+def _faults_for(phase: Phase, lane: str) -> list[dict[str, object]]:
+    """The phase's faults for one lane: a fault with `lanes: [a, ...]` applies to those lanes only."""
+    faults = []
+    for fault in phase.faults:
+        control = fault.to_control()
+        scope = control.pop("lanes", None)
+        if scope is None or lane in ([scope] if isinstance(scope, str) else scope):
+            faults.append(control)
+    return faults
 
 
 def _in_lane(labels: dict[str, str], lane: str, address: str) -> bool:

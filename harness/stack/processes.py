@@ -141,9 +141,14 @@ class ProcessProvider(Provider):
         env = {**os.environ, **launch.env}
         if launch.component is Component.JAEGER:
             env["JAEGER_LISTEN_HOST"] = LOOPBACK
+        args = list(launch.args)
+        if launch.component is Component.GRAFANA:
+            # The official image sets its home; a local install needs it said (Debian/tarball layouts).
+            home = os.environ.get("GF_PATHS_HOME") or _grafana_home(binary)
+            args = (["server"] if Path(binary).name == "grafana" else []) + ["--homepath", home, *args]
         with log_path.open("wb") as log:
             popen = subprocess.Popen(
-                [binary, *launch.args],
+                [binary, *args],
                 cwd=workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -155,3 +160,9 @@ class ProcessProvider(Provider):
 
     def close(self) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _grafana_home(binary: str) -> str:
+    """Grafana's home (holding conf/defaults.ini) next to a tarball's bin/, else the packages' location."""
+    beside = Path(binary).resolve().parents[1]
+    return str(beside) if (beside / "conf" / "defaults.ini").is_file() else "/usr/share/grafana"

@@ -81,6 +81,7 @@ class Stack:
         self.provider: Provider | None = None
         self.reason = ""
         self.sink: NotificationSink | None = None
+        self.grafana_password: str | None = None
         self._handle: int | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="firedrill-"))
 

@@ -6,6 +6,7 @@ whole file costs one ~40 s run.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,18 +15,40 @@ from harness.drill.expect import Verdict
 from harness.drill.model import load_scenario
 from harness.drill.run import RunOptions, run_scenario
 from harness.report.results import ScenarioResult
+from tests.conftest import OFFLINE_IMAGES, docker_ready
 
 pytestmark = pytest.mark.live
 
-DRILL = Path(__file__).parent / "drills" / "faulty.yaml"
+DRILLS = Path(__file__).parent / "drills"
 
 
 @pytest.fixture(scope="module")
-def result() -> ScenarioResult:
-    (only_lane,) = run_scenario(load_scenario(DRILL), RunOptions(stack="processes"))
-    for phase in only_lane.phases:
-        for verdict in phase.verdicts:
-            print(f"{phase.phase:<12} {verdict.kind:<12} {verdict.alert or '':<22} {verdict.passed} {verdict.reason}")
+def drills() -> dict[str, list[ScenarioResult]]:
+    """The faulty-rules drill and the two-lane drill, run side by side in their own stacks."""
+    names = ["faulty", "lanes"]
+    # The faulty drill runs on local processes; the lanes drill on `auto`, which picks containers of the
+    # offline images where Docker answers (as in CI here), so the engine is exercised on both providers.
+    providers = {"faulty": "processes", "lanes": "auto"}
+    with pytest.MonkeyPatch.context() as env, ThreadPoolExecutor(max_workers=2) as pool:
+        if docker_ready() is None:
+            env.setenv("FIREDRILL_NETWORK", "host")
+            for component, image in OFFLINE_IMAGES.items():
+                env.setenv(f"FIREDRILL_IMAGE_{component.name}", image)
+        runs = pool.map(
+            lambda name: run_scenario(load_scenario(DRILLS / f"{name}.yaml"), RunOptions(stack=providers[name])), names
+        )
+        results = dict(zip(names, runs, strict=True))
+    for lane_results in results.values():
+        for lane in lane_results:
+            for phase in lane.phases:
+                for v in phase.verdicts:
+                    print(f"{lane.name}[{lane.lane}] {phase.phase:<12} {v.kind:<12} {v.alert or '':<22} {v.reason}")
+    return results
+
+
+@pytest.fixture(scope="module")
+def result(drills: dict[str, list[ScenarioResult]]) -> ScenarioResult:
+    (only_lane,) = drills["faulty"]
     return only_lane
 
 
@@ -78,3 +101,13 @@ def test_seed_000_rule_verbatim_fires_below_its_threshold(result: ScenarioResult
     """The contradiction firedrill exists to find: seed 000's ratio is error/error, so 2% errors fire it."""
     failed = verdict(result, "mild-errors", "silent")
     assert not failed.passed and "LiteralSeedErrorRate" in failed.reason
+
+
+def test_lanes_share_a_stack_but_are_judged_apart(drills: dict[str, list[ScenarioResult]]) -> None:
+    lane_a, lane_b = drills["lanes"]
+    assert (lane_a.lane, lane_b.lane) == ("a", "b")
+    fired_a = verdict(lane_a, "burst-on-a", "fires", "CioHighErrorRate")
+    fired_b = verdict(lane_b, "burst-on-a", "fires", "CioHighErrorRate")
+    assert fired_a.passed, fired_a.reason
+    assert not fired_b.passed and "never pending" in fired_b.reason
+    assert all(t.labels.get("lane", "a") == "a" for t in lane_a.timeline.transitions)
