@@ -32,8 +32,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.net import free_port
 from harness.stub.app import SIMULATED_HEADER  # noqa: E402
-from harness.stub.process import StubProcess, free_port  # noqa: E402
+from harness.stub.process import StubProcess  # noqa: E402
 
 MAX_REQUESTS_PER_CLIENT = 200_000
 PATHS = ("/v1/track", "/v1/identify", "/v1/send/email")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import FiredrillError
+from harness.proc import terminate
 from harness.stack import teardown
 
 _SHAPE_FILE = Path(__file__).with_name("shape.py")
@@ -128,15 +128,8 @@ class LocustRun:
 
     def stop(self) -> None:
         """End Locust (by its process group, which it leads) if it still runs; idempotent."""
-        if self._popen is not None and self._popen.poll() is None:
-            try:
-                os.killpg(self._popen.pid, signal.SIGTERM)
-                self._popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._popen.pid, signal.SIGKILL)
-                self._popen.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+        if self._popen is not None:
+            terminate(self._popen, grace_s=10)
         if self._handle is not None:
             teardown.unregister(self._handle)
             self._handle = None

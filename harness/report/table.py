@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
 from rich.table import Table
 
@@ -23,8 +25,9 @@ def verdict_table(results: RunResult) -> Table:
     for column in ("scenario", "phase", "alert", "expectation", "time (prod)", "budget", "receiver", "wall"):
         table.add_column(column, no_wrap=column not in ("expectation",))
     table.add_column("verdict")
+    lanes_per_name = Counter(result.name for result in results.scenarios)
     for result in results.scenarios:
-        name = result.name if result.lane == "0" else f"{result.name}[{result.lane}]"
+        name = result.name if lanes_per_name[result.name] == 1 else f"{result.name}[{result.lane}]"
         for pv in result.phases:
             for v in pv.verdicts:
                 mark = "[green]PASS[/]" if v.passed else f"[red]FAIL[/] {v.reason}"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from harness.errors import StackError
+from harness.proc import terminate
 from harness.stack.launch import Launch, Wiring, loopback_ports
 from harness.stack.ports import LOOPBACK
 from harness.stack.provider import Provider, Running
@@ -83,17 +83,7 @@ class LocalProcess(Running):
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self._popen.poll() is not None:
-            return
-        # Each component leads its own process group, so this ends exactly what we started.
-        try:
-            os.killpg(self._popen.pid, signal.SIGTERM)
-            self._popen.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._popen.pid, signal.SIGKILL)
-            self._popen.wait(timeout=5)
-        except ProcessLookupError:
-            pass
+        terminate(self._popen)
 
 
 class ProcessProvider(Provider):

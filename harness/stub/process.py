@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +23,8 @@ from types import TracebackType
 
 import httpx
 
+from harness.net import free_port
+from harness.proc import terminate
 from harness.stub.control import StubControl
 
 HOST = "127.0.0.1"
@@ -33,13 +33,6 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 class StubStartError(RuntimeError):
     """The stub process exited or did not become healthy in time."""
-
-
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -166,16 +159,8 @@ class StubProcess:
             self._control.close()
             self._control = None
         atexit.unregister(self.stop)
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        except ProcessLookupError:
-            pass
+        if proc is not None:
+            terminate(proc)
 
     def __enter__(self) -> StubProcess:
         return self.start()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import ipaddress
 import socket
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
+from harness.net import is_loopback
 from harness.stub.app import create_app
 from harness.stub.logs import build_logger, close_logger
 from harness.stub.profile import ProfileError, load_profile
@@ -50,15 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-redact", dest="redact", action="store_false", help="log request bodies without PII redaction"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _fail(message: str) -> int:
@@ -97,9 +88,9 @@ class _Server(uvicorn.Server):
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; return the process exit code."""
     host = "127.0.0.1" if args.host == "localhost" else args.host
-    if not _is_loopback(host):
+    if not is_loopback(host):
         return _fail(f"refusing to bind non-loopback host {args.host!r}; use 127.0.0.1")
-    if args.otlp_endpoint and not _is_loopback(urlsplit(args.otlp_endpoint).hostname or ""):
+    if args.otlp_endpoint and not is_loopback(urlsplit(args.otlp_endpoint).hostname or ""):
         return _fail(f"refusing non-loopback OTLP endpoint {args.otlp_endpoint!r}")
     try:
         profile = load_profile(args.profile)

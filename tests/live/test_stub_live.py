@@ -23,7 +23,8 @@ import httpx
 import pytest
 import yaml
 
-from harness.stub.process import StubProcess, free_port
+from harness.net import free_port
+from harness.stub.process import StubProcess
 
 pytestmark = pytest.mark.live
 

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.stub.app import create_app
-from harness.stub.latency import Fixed
 from harness.stub.logs import build_logger, close_logger
-from harness.stub.profile import Profile, load_profile
 from harness.stub.state import StubState
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-
-def fast_profile() -> Profile:
-    profile = load_profile("customerio")
-    for op in profile.operations:
-        op.latency = Fixed(ms=0)
-    return profile
+from tests.unit.stub_support import TestClient, fast_profile
 
 
 @pytest.fixture

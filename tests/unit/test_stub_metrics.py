@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import warnings
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from harness.stub.app import create_app
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from tests.unit.stub_support import TestClient
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 EXPECTED = {

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 from harness.stub.app import create_app
 from harness.stub.logs import build_logger, close_logger
 from harness.stub.redact import PII_FIELDS, REDACTED, is_pii_key, redact
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from tests.unit.stub_support import TestClient
 
 
 def pii_body() -> tuple[dict[str, Any], list[str]]:

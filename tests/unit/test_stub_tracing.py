@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +11,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from harness.stub.app import create_app
-from harness.stub.latency import Fixed
 from harness.stub.logs import build_logger, close_logger
-from harness.stub.profile import Profile, load_profile
 from harness.stub.redact import PII_FIELDS
 from harness.stub.tracing import build_tracer_provider
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from tests.unit.stub_support import TestClient, fast_profile
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -37,13 +31,6 @@ ALLOWED_ATTRIBUTES = {
 # One distinctive value per PII field, nested, so any leak into a span is detectable.
 PII_VALUES = [f"secret-{field}-9c1d" for field in PII_FIELDS]
 PII_BODY = {"user": {f: v for f, v in zip(PII_FIELDS, PII_VALUES, strict=True)}, "list": [{"Email": PII_VALUES[0]}]}
-
-
-def fast_profile() -> Profile:
-    profile = load_profile("customerio")
-    for op in profile.operations:
-        op.latency = Fixed(ms=0)
-    return profile
 
 
 @pytest.fixture
