@@ -274,6 +274,8 @@ class Scenario(_Strict):
     rules: list[RelPath] = []
     alertmanager: RelPath | None = None
     dashboards: list[RelPath] = []
+    # Add Grafana to the stack: dashboards are provisioned, and dashboard expectations query through it.
+    grafana: bool = False
     load: LoadSpec | None = None
     compress: float = Field(1.0, ge=1)
     seed: int | None = None

@@ -100,7 +100,8 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
     lanes = lane_names(scenario.target.lanes)
     targets, stub_ports = _targets(scenario, lanes)
     spec = StackSpec(
-        components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER},
+        components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER}
+        | ({Component.GRAFANA} if scenario.grafana else set()),
         scrape_targets=targets,
         rule_files=rule_files,
         alertmanager_config=am_text,
@@ -241,7 +242,8 @@ def _start_load(scenario: Scenario, plan: CompressionPlan, stubs: list, cleanup:
 
 def _evaluate_dashboards(stack: Stack, phase: Phase, plan: CompressionPlan, range_s: float) -> list[DashboardResult]:
     results = []
-    prometheus = stack.prometheus
+    # Through Grafana when it is in the stack (the panel's own path), else straight to Prometheus.
+    has_data = stack.grafana.query_has_data if Component.GRAFANA in stack.running else _prometheus_has_data(stack)
     for expectation in phase.expect:
         if not isinstance(expectation, DashboardExpectation):
             continue
@@ -249,14 +251,19 @@ def _evaluate_dashboards(stack: Stack, phase: Phase, plan: CompressionPlan, rang
                                 scrape_s=plan.scrape_interval_s)  # fmt: skip
         for query in queries:
             try:
-                has_data, error = bool(prometheus.query(query.expr)), None
+                found, error = has_data(query.expr), None
             except Exception as exc:  # a panel's bad query is a verdict, not a crash
-                has_data, error = False, str(exc)
+                found, error = False, str(exc)
             results.append(
                 DashboardResult(dashboard=str(expectation.dashboard), panel_title=query.panel_title,
-                                ref_id=query.ref_id, expr=query.expr, has_data=has_data, error=error, phase=phase.name)
+                                ref_id=query.ref_id, expr=query.expr, has_data=found, error=error, phase=phase.name)
             )  # fmt: skip
     return results
+
+
+def _prometheus_has_data(stack: Stack) -> Callable[[str], bool]:
+    prometheus = stack.prometheus
+    return lambda expr: bool(prometheus.query(expr))
 
 
 def _collect_spans(stack: Stack, phase: Phase, start_wall: float, end_wall: float) -> list[SpanSummary]:

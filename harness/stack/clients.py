@@ -250,3 +250,41 @@ class JaegerClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+class GrafanaClient:
+    """Grafana's HTTP API: run a panel's query through Grafana itself (`/api/ds/query`), as the panel would."""
+
+    def __init__(
+        self,
+        base_url: str,
+        password: str,
+        user: str = "admin",
+        timeout_s: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s, auth=(user, password), transport=transport)
+
+    def query_has_data(self, expr: str, datasource_uid: str = "prometheus", range_s: float = 300.0) -> bool:
+        """True when the Prometheus query returns at least one value through Grafana's datasource."""
+        body = {
+            "queries": [
+                {"refId": "A", "datasource": {"uid": datasource_uid}, "expr": expr, "instant": True, "range": False}
+            ],
+            "from": f"now-{max(1, int(range_s))}s",
+            "to": "now",
+        }
+        response = self._http.post("/api/ds/query", json=body)
+        if response.status_code >= 400:
+            raise StackError(f"grafana /api/ds/query: HTTP {response.status_code}: {response.text[:200]}")
+        result = response.json().get("results", {}).get("A", {})
+        if result.get("error"):
+            raise StackError(f"grafana /api/ds/query: {result['error']}")
+        return any(
+            any(len(column) > 0 for column in (frame.get("data") or {}).get("values", [])[1:])
+            for frame in result.get("frames", [])
+        )
+
+    def close(self) -> None:
+        self._http.close()

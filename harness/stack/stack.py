@@ -13,7 +13,7 @@ import httpx
 
 from harness.errors import StackError
 from harness.stack import teardown
-from harness.stack.clients import AlertmanagerClient, JaegerClient, PrometheusClient
+from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
 from harness.stack.containers import ContainerProvider
 from harness.stack.launch import READINESS, START_ORDER, build_launch
 from harness.stack.processes import ProcessProvider
@@ -187,6 +187,10 @@ class Stack:
     @property
     def jaeger(self) -> JaegerClient:
         return JaegerClient(self.url(Component.JAEGER, "query"))
+
+    @property
+    def grafana(self) -> GrafanaClient:
+        return GrafanaClient(self.url(Component.GRAFANA), self.grafana_password or "")
 
     @property
     def otlp_http_url(self) -> str:
