@@ -12,7 +12,7 @@ demo: setup
 		--stack processes --parallel 2 --report out/demo
 
 test: setup lint
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -p no:cacheprovider
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider
 
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit

@@ -137,7 +137,9 @@ def render_jaeger(host: str, ports: dict[str, int]) -> str:
             },
             "telemetry": {
                 "resource": {"service.name": "jaeger"},
+                # No self-metrics listener (it would bind :8888) and no self-tracing (to :4317).
                 "metrics": {"level": "none"},
+                "traces": {"level": "none"},
                 "logs": {"level": "info"},
             },
         },

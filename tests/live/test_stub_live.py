@@ -1,4 +1,4 @@
-"""Live: a real stub process scraped by a real Prometheus (and traced into Jaeger when present).
+"""Live: a real stub process scraped by a real Prometheus and traced into a real Jaeger (from harness.stack).
 
 One Prometheus serves the module. Each test gets its own stub on a port chosen
 up front and scraped as its own target labelled ``scenario=<test>``, so no
@@ -7,39 +7,22 @@ test's traffic leaks into another's ``[1m]`` window and Prometheus never reloads
 
 from __future__ import annotations
 
-import base64
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from harness.net import free_port
+from harness.stack import Component, PrometheusSettings, ScrapeTarget, SpanRecord, Stack, StackSpec
 from harness.stub.process import StubProcess
 
 pytestmark = pytest.mark.live
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 SCENARIOS = ("error_rate", "latency", "bounce", "backlog", "down")
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -53,14 +36,17 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 
 @dataclass
 class Prometheus:
-    url: str
+    """The module's stack (real Prometheus and Jaeger) as the stub tests use it."""
+
+    stack: Stack
     ports: dict[str, int]
 
+    @property
+    def url(self) -> str:
+        return self.stack.url(Component.PROMETHEUS)
+
     def value(self, expr: str) -> float | None:
-        response = httpx.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=5)
-        response.raise_for_status()
-        result = response.json()["data"]["result"]
-        return float(result[0]["value"][1]) if result else None
+        return self.stack.prometheus.query_value(expr)
 
     def stub(self, scenario: str, **kwargs: Any) -> StubProcess:
         return StubProcess(port=self.ports[scenario], lane=scenario, **kwargs)
@@ -72,46 +58,16 @@ class Prometheus:
 
 @pytest.fixture(scope="module")
 def prometheus() -> Iterator[Prometheus]:
-    workdir = Path(tempfile.mkdtemp(prefix="firedrill-live-prom-"))
     ports = {name: free_port() for name in SCENARIOS}
-    port = free_port()
-    config = {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "900ms", "evaluation_interval": "1s"},
-        "scrape_configs": [
-            {
-                "job_name": "stub",
-                "static_configs": [
-                    {"targets": [f"127.0.0.1:{p}"], "labels": {"scenario": name}} for name, p in ports.items()
-                ],
-            }
-        ],
-    }
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-    with open(workdir / "prometheus.log", "wb") as log:
-        proc = subprocess.Popen(
-            [
-                PROMETHEUS,
-                f"--config.file={workdir / 'prometheus.yml'}",
-                f"--storage.tsdb.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-
-        def ready() -> bool:
-            try:
-                return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(ready, 15, "prometheus /-/ready")
-        yield Prometheus(url, ports)
-    finally:
-        _kill(proc)
+    spec = StackSpec(
+        components={Component.PROMETHEUS, Component.JAEGER},
+        scrape_targets=[ScrapeTarget("stub", f"127.0.0.1:{port}", {"scenario": name}) for name, port in ports.items()],
+        prometheus=PrometheusSettings(scrape_interval_s=1, evaluation_interval_s=1),
+        provider="processes",
+        quiet=True,
+    )
+    with Stack(spec) as stack:
+        yield Prometheus(stack, ports)
 
 
 def drive(url: str, path: str, body: dict[str, Any], total: int, threads: int, timeout_s: float = 30) -> list[int]:
@@ -200,103 +156,22 @@ def test_down_makes_up_zero_and_clearing_restores(prometheus: Prometheus) -> Non
         wait_for(lambda: prometheus.value(f"up{{{sel}}}") == 1, 10, "up == 1")
 
 
-def _jaeger_config(otlp_port: int, query_port: int, grpc_port: int) -> dict[str, Any]:
-    return {
-        "service": {
-            "extensions": ["jaeger_storage", "jaeger_query"],
-            "pipelines": {
-                "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["jaeger_storage_exporter"]}
-            },
-            # No self-metrics listener (it would bind :8888) and no self-tracing.
-            "telemetry": {"metrics": {"level": "none"}, "traces": {"level": "none"}},
-        },
-        "extensions": {
-            "jaeger_storage": {"backends": {"mem": {"memory": {"max_traces": 10000}}}},
-            "jaeger_query": {
-                "storage": {"traces": "mem"},
-                "http": {"endpoint": f"127.0.0.1:{query_port}"},
-                "grpc": {"endpoint": f"127.0.0.1:{grpc_port}"},
-            },
-        },
-        "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{otlp_port}"}}}},
-        "processors": {"batch": {}},
-        "exporters": {"jaeger_storage_exporter": {"trace_storage": "mem"}},
-    }
-
-
-def _hex_id(raw: str) -> str:
-    # api/v3 renders ids as hex; older builds used base64 (protobuf JSON default).
-    if len(raw) == 32:
-        return raw.lower()
-    return base64.b64decode(raw).hex()
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def test_error_trace_reaches_jaeger() -> None:
-    jaeger = shutil.which("jaeger")
-    if jaeger is None:
-        reason = "jaeger binary not on PATH; the Jaeger trace test needs a real Jaeger v2"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
-    workdir = Path(tempfile.mkdtemp(prefix="firedrill-live-jaeger-"))
-    otlp_port, query_port, grpc_port = free_port(), free_port(), free_port()
-    (workdir / "jaeger.yaml").write_text(yaml.safe_dump(_jaeger_config(otlp_port, query_port, grpc_port)))
-    query_url = f"http://127.0.0.1:{query_port}"
-    with open(workdir / "jaeger.log", "wb") as log:
-        proc = subprocess.Popen(
-            [jaeger, "--config", str(workdir / "jaeger.yaml")],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+def test_error_trace_reaches_jaeger(prometheus: Prometheus) -> None:
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    began = time.time() - 5
+    with StubProcess(lane="jaeger", otlp_endpoint=prometheus.stack.otlp_http_url) as stub:
+        stub.control.set([{"kind": "error", "rate": 1, "exception": True}])
+        response = httpx.post(
+            f"{stub.url}/v1/send/email",
+            json={"to": "x"},
+            headers={"traceparent": f"00-{trace_id}-b7ad6b7169203331-01"},
         )
-    try:
+        assert response.status_code == 500
+    # Stopping the stub flushed its batch processor.
+    jaeger = prometheus.stack.jaeger
 
-        def ready() -> bool:
-            try:
-                return httpx.get(f"{query_url}/api/v3/services", timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
+    def error_spans() -> list[SpanRecord]:
+        spans = jaeger.find_spans("customerio-stub", began, time.time() + 5, limit=20)
+        return [s for s in spans if s.trace_id == trace_id and s.error and "exception" in s.event_names]
 
-        wait_for(ready, 20, "jaeger query API")
-        trace_id = "0af7651916cd43dd8448eb211c80319c"
-        began = datetime.now(UTC) - timedelta(seconds=5)
-        with StubProcess(lane="jaeger", otlp_endpoint=f"http://127.0.0.1:{otlp_port}") as stub:
-            stub.control.set([{"kind": "error", "rate": 1, "exception": True}])
-            response = httpx.post(
-                f"{stub.url}/v1/send/email",
-                json={"to": "x"},
-                headers={"traceparent": f"00-{trace_id}-b7ad6b7169203331-01"},
-            )
-            assert response.status_code == 500
-        # Stopping the stub flushed its batch processor.
-        params = {
-            "query.service_name": "customerio-stub",
-            "query.start_time_min": _rfc3339(began),
-            "query.start_time_max": _rfc3339(datetime.now(UTC) + timedelta(seconds=5)),
-            "query.num_traces": "20",
-        }
-
-        def error_spans() -> list[dict[str, Any]]:
-            response = httpx.get(f"{query_url}/api/v3/traces", params=params, timeout=5)
-            if response.status_code != 200:
-                return []
-            spans = [
-                span
-                for rs in response.json().get("result", {}).get("resourceSpans", [])
-                for ss in rs.get("scopeSpans", [])
-                for span in ss.get("spans", [])
-                if _hex_id(span["traceId"]) == trace_id
-            ]
-            return [
-                s
-                for s in spans
-                if str(s.get("status", {}).get("code")) in ("2", "STATUS_CODE_ERROR")
-                and any(e.get("name") == "exception" for e in s.get("events", []))
-            ]
-
-        wait_for(lambda: bool(error_spans()), 15, f"trace {trace_id} with an ERROR span in jaeger")
-    finally:
-        _kill(proc)
+    wait_for(lambda: bool(error_spans()), 15, f"trace {trace_id} with an ERROR span in jaeger")
