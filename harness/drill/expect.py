@@ -22,6 +22,7 @@ from harness.drill.model import (
     MetricExpectation,
     NotificationExpectation,
     ResolvesExpectation,
+    RulesHaveDataExpectation,
     Scenario,
     SilentExpectation,
     TracesExpectation,
@@ -280,6 +281,22 @@ class _Judge:
             more = f" (+{len(hits) - 3} more)" if len(hits) > 3 else ""
             return Verdict(kind=exp.kind, passed=False, reason="PII in logs: " + "; ".join(hits[:3]) + more)
         return Verdict(kind=exp.kind, passed=True, reason=f"no PII in {len(scans)} log file(s)")
+
+    def rules_have_data(self, exp: RulesHaveDataExpectation, w: PhaseWindow) -> Verdict:
+        wanted = exp.rules_have_data
+        # Only rules of the form `value <op> threshold` have a value to sample whether or not they fire.
+        checkable = sorted({r.alert for r in self.tl.rules_info if r.value_expr})
+        names = checkable if wanted == "all" else list(wanted)
+        unknown = [name for name in names if name not in checkable]
+        if unknown:
+            reason = f"cannot check {', '.join(unknown)}: no `value <op> threshold` at the top of the expression"
+            return Verdict(kind=exp.kind, passed=False, reason=reason)
+        with_data = {s.alert for s in self.tl.expr_samples if w.start <= s.t <= w.end and s.value is not None}
+        without = [name for name in names if name not in with_data]
+        if without:
+            reason = f"no data from the expression of {', '.join(without)} (metric missing? check the metric names)"
+            return Verdict(kind=exp.kind, passed=False, reason=reason)
+        return Verdict(kind=exp.kind, passed=True, reason=f"all {len(names)} rule expressions returned data")
 
     def dashboard(self, exp: DashboardExpectation, w: PhaseWindow) -> Verdict:
         results = [r for r in self.tl.dashboards if r.dashboard == str(exp.dashboard) and r.phase in (None, w.name)]

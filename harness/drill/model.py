@@ -198,6 +198,22 @@ class LogsExpectation(_Expectation):
     logs: Literal["no_pii"]
 
 
+class RulesHaveDataExpectation(_Expectation):
+    """Every alert rule's expression (``all``, or the named ones) returns data at some point in the phase.
+
+    A rule on a metric the service does not emit never fires and never fails a ``silent`` check; this is how a
+    healthy baseline catches it.
+    """
+
+    kind: ClassVar[str] = "rules_have_data"
+    rules_have_data: Literal["all"] | list[str]
+
+    @field_validator("rules_have_data", mode="before")
+    @classmethod
+    def _one_name(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) and value != "all" else value
+
+
 class DashboardExpectation(_Expectation):
     """Every PromQL panel of the dashboard returns data."""
 
@@ -216,6 +232,7 @@ EXPECTATION_TYPES: dict[str, type[_Expectation]] = {
         TracesExpectation,
         LogsExpectation,
         DashboardExpectation,
+        RulesHaveDataExpectation,
     )
 }
 # Union tags are class names so they can never be mistaken for YAML keys when mapping errors to lines.
@@ -237,7 +254,8 @@ Expectation = Annotated[
     | Annotated[MetricExpectation, Tag("MetricExpectation")]
     | Annotated[TracesExpectation, Tag("TracesExpectation")]
     | Annotated[LogsExpectation, Tag("LogsExpectation")]
-    | Annotated[DashboardExpectation, Tag("DashboardExpectation")],
+    | Annotated[DashboardExpectation, Tag("DashboardExpectation")]
+    | Annotated[RulesHaveDataExpectation, Tag("RulesHaveDataExpectation")],
     Discriminator(
         _expectation_tag,
         custom_error_type="expectation_kind",

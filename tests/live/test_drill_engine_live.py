@@ -73,6 +73,12 @@ def test_misspelt_metric_fails_as_never_pending_with_no_samples(result: Scenario
     assert "never pending" in failed.reason and "no samples" in failed.reason
 
 
+def test_healthy_baseline_catches_the_rule_without_data(result: ScenarioResult) -> None:
+    failed = verdict(result, "baseline", "rules_have_data")
+    assert not failed.passed
+    assert "MisspeltMetric" in failed.reason and "GoodErrorRate" not in failed.reason
+
+
 def test_unreachable_threshold_reports_the_peak(result: ScenarioResult) -> None:
     failed = verdict(result, "burst", "fires", "UnreachableThreshold")
     assert not failed.passed

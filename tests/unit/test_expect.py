@@ -50,7 +50,8 @@ def timeline(**kw: object) -> Timeline:
         alert="A", group="g", expr="v > 0.05", original_expr="v > 0.05", for_s_prod=300, for_s_wall=10,
         op=">", threshold=0.05, value_expr="v",
     )  # fmt: skip
-    return Timeline(scenario="s", k=K, phases=phases, rules_info=[rule], **kw)  # type: ignore[arg-type]
+    kw.setdefault("rules_info", [rule])
+    return Timeline(scenario="s", k=K, phases=phases, **kw)  # type: ignore[arg-type]
 
 
 def tr(state: str, t: float, alert: str = "A", **labels: str) -> AlertTransition:
@@ -172,3 +173,26 @@ def test_missing_phase_and_roundtrip(tmp_path: Path) -> None:
     assert Timeline.load(path) == tl
     tl.phases = tl.phases[:1]
     assert judge(scenario({"fires": "A", "within": "7m"}), tl)[1].verdicts[0].reason == "the phase did not run"
+
+
+def test_rules_have_data_names_the_silent_rules() -> None:
+    from harness.drill.compress import AlertRuleInfo
+
+    rules = [
+        AlertRuleInfo(
+            alert=name,
+            group="g",
+            labels={},
+            expr="x > 1",
+            original_expr="x > 1",
+            for_s_prod=0,
+            for_s_wall=0,
+            value_expr="x",
+        )  # fmt: skip
+        for name in ("Fed", "Starved")
+    ]
+    samples = [ExprSample(alert="Fed", t=12, value=0.5), ExprSample(alert="Starved", t=12, value=None)]
+    v = one(scenario({"rules_have_data": "all"}), timeline(expr_samples=samples, rules_info=rules))
+    assert not v.passed and "Starved" in v.reason and "Fed" not in v.reason
+    ok = one(scenario({"rules_have_data": ["Fed"]}), timeline(expr_samples=samples, rules_info=rules))
+    assert ok.passed
