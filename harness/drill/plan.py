@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from harness.drill.promql import format_duration, parse_duration_s
+from harness.stack.spec import PrometheusSettings
 
 MIN_INTERVAL_S = 0.5
 DEFAULT_SCRAPE_S = 15.0
@@ -100,20 +101,15 @@ class CompressionPlan:
         """The TimeScale for this plan's k."""
         return TimeScale(self.k)
 
-    def flags(self) -> list[str]:
-        """Prometheus command-line flags that carry the compressed timing."""
-        return [
-            f"--query.lookback-delta={format_duration(self.lookback_delta_s)}",
-            f"--rules.alert.resend-delay={format_duration(self.resend_delay_s)}",
-            f"--rules.alert.for-grace-period={format_duration(self.for_grace_period_s)}",
-        ]
-
-    def global_config(self) -> dict[str, str]:
-        """The ``global:`` section of prometheus.yml."""
-        return {
-            "scrape_interval": format_duration(self.scrape_interval_s),
-            "evaluation_interval": format_duration(self.evaluation_interval_s),
-        }
+    def prometheus_settings(self) -> PrometheusSettings:
+        """The stack's Prometheus settings (scrape/evaluation intervals and the compressed flags)."""
+        return PrometheusSettings(
+            scrape_interval_s=self.scrape_interval_s,
+            evaluation_interval_s=self.evaluation_interval_s,
+            lookback_delta_s=self.lookback_delta_s,
+            resend_delay_s=self.resend_delay_s,
+            for_grace_period_s=self.for_grace_period_s,
+        )
 
 
 # Alertmanager's defaults, applied explicitly so that an unset field is compressed too.

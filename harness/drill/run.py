@@ -35,7 +35,7 @@ from harness.drill.timeline import DashboardResult, LogScan, Notification, Phase
 from harness.errors import FiredrillError
 from harness.load import LoadPhase, LocustRun
 from harness.report.results import ScenarioResult
-from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
+from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.spec import ProviderName
 
@@ -106,13 +106,7 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         rule_files=rule_files,
         alertmanager_config=am_text,
         dashboards=list(scenario.dashboards),
-        prometheus=PrometheusSettings(
-            scrape_interval_s=plan.scrape_interval_s,
-            evaluation_interval_s=plan.evaluation_interval_s,
-            lookback_delta_s=plan.lookback_delta_s,
-            resend_delay_s=plan.resend_delay_s,
-            for_grace_period_s=plan.for_grace_period_s,
-        ),
+        prometheus=plan.prometheus_settings(),
         provider=options.stack,
         quiet=options.quiet,
     )

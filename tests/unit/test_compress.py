@@ -9,6 +9,7 @@ import yaml
 from harness.drill.compress import compress_expr, compress_rules_text
 from harness.drill.plan import CompressionPlan, TimeScale, compress_alertmanager_config
 from harness.drill.promql import format_duration, normalize, parse_duration_s, top_level_comparison
+from harness.stack.render import prometheus_flags
 
 GOLDEN_K30 = [
     ("rate(x[5m])", "rate(x[10s])"),
@@ -139,7 +140,7 @@ def test_plan_and_timescale() -> None:
     plan = CompressionPlan.for_k(30)
     assert (plan.scrape_interval_s, plan.evaluation_interval_s) == (0.5, 0.5)
     assert (plan.lookback_delta_s, plan.resend_delay_s, plan.for_grace_period_s) == (10, 2, 20)
-    assert "--query.lookback-delta=10s" in plan.flags()
+    assert "--query.lookback-delta=10s" in prometheus_flags(plan.prometheus_settings())
     slow = CompressionPlan.for_k(1)
     assert (slow.scrape_interval_s, slow.lookback_delta_s) == (15, 300)
     with pytest.raises(ValueError):
