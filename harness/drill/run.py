@@ -138,6 +138,7 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
             applied = clock()
             end_at = start + plan.timescale.to_wall(phase.duration)
             while (now := clock()) < end_at:
+                _check_load(scenario, loads)
                 if options.on_progress:
                     rps = sum(load.stats().current_rps for load in loads)
                     options.on_progress(
@@ -232,6 +233,14 @@ def _start_load(scenario: Scenario, plan: CompressionPlan, stubs: list, cleanup:
     ]
     hosts = [stub.url for stub in stubs] or [scenario.target.url or ""]
     return [cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes)) for host in hosts]
+
+
+def _check_load(scenario: Scenario, loads: list[LocustRun]) -> None:
+    """Locust stops by itself only when the schedule ends; stopping earlier is an error in the locustfile."""
+    for load in loads:
+        if not load.running():
+            tail = load.log_tail(5).replace("\n", " | ")
+            raise FiredrillError(f"{scenario.source}: Locust stopped before the drill ended; its log: {tail}")
 
 
 def _evaluate_dashboards(stack: Stack, phase: Phase, plan: CompressionPlan, range_s: float) -> list[DashboardResult]:

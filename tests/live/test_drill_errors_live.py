@@ -1,0 +1,35 @@
+"""Environment errors during a live drill: exit code 2, one line naming the cause, nothing left running."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import child_pids
+
+pytestmark = pytest.mark.live
+
+RULES = Path(__file__).parents[2] / "fixtures" / "customerio" / "alerts.yml"
+
+
+def test_broken_locustfile_stops_the_drill_with_exit_2(tmp_path: Path, no_leaks: None) -> None:
+    (tmp_path / "locustfile.py").write_text('raise RuntimeError("boom in locustfile")\n')
+    drill = tmp_path / "drill.yaml"
+    drill.write_text(
+        f"name: broken-load\ntarget: {{profile: customerio}}\nrules: [{RULES}]\n"
+        "load: {locustfile: locustfile.py, users: 1, spawn_rate: 1}\ncompress: 30\n"
+        "phases:\n  - name: p\n    duration: 2m\n    expect: [{silent: all}]\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "run", str(drill), "--stack", "processes", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("firedrill: error:")]
+    assert "Locust stopped before the drill ended" in line and "boom in locustfile" in line
+    assert not child_pids()
