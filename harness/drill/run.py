@@ -6,6 +6,7 @@ verdicts and reports (the judge multiplies by k).
 
 from __future__ import annotations
 
+import shutil
 import string
 import tempfile
 import time
@@ -38,6 +39,7 @@ from harness.report.results import ScenarioResult
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.spec import ProviderName
+from harness.stub.process import StubProcess, StubStartError
 
 
 @dataclass
@@ -113,9 +115,10 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
     poll_s = max(0.05, min(0.25, plan.evaluation_interval_s / 4))
     tolerance_s = options.tolerance_s if options.tolerance_s is not None else poll_s + plan.scrape_interval_s
     with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, work, ignore_errors=True)
         stack = cleanup.enter_context(Stack(spec))
         options.messages.append(f"{scenario.name}: {stack.reason}")
-        stubs = _start_stubs(scenario, lanes, stub_ports, stack, cleanup)
+        stubs = _start_stubs(scenario, lanes, stub_ports, stack, cleanup, work)
         _wait_for_targets(stack, len(targets), timeout_s=15 + 4 * plan.scrape_interval_s)
         origin_mono, origin_wall = time.monotonic(), time.time()
 
@@ -159,9 +162,10 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         notifications = _notifications(stack, origin_wall)
         wants_logs = any(isinstance(e, LogsExpectation) for p in scenario.phases for e in p.expect)
         results = []
-        for lane, stub in zip(lanes, stubs or [None] * len(lanes), strict=True):
-            logs = [LogScan(path=str(stub.log_file), pii_hits=scan_log(stub.log_file))] if wants_logs and stub else []
-            address = targets[lanes.index(lane)].address
+        log_files: list[Path | None] = [stub.log_file for stub in stubs] or [None] * len(lanes)
+        for lane, log_file, target in zip(lanes, log_files, targets, strict=True):
+            logs = [LogScan(path=str(log_file), pii_hits=scan_log(log_file))] if wants_logs and log_file else []
+            address = target.address
             belongs = partial(_in_lane, lane=lane, address=address)
             timeline = Timeline(
                 scenario=scenario.name,
@@ -196,15 +200,16 @@ def _targets(scenario: Scenario, lanes: list[str]) -> tuple[list[ScrapeTarget], 
     return [ScrapeTarget("target", metrics.netloc, {"lane": lanes[0]}, metrics.path or "/metrics")], []
 
 
-def _start_stubs(scenario: Scenario, lanes: list[str], ports: list[int], stack: Stack, cleanup: ExitStack) -> list:  # type: ignore[type-arg]
+def _start_stubs(
+    scenario: Scenario, lanes: list[str], ports: list[int], stack: Stack, cleanup: ExitStack, work: Path
+) -> list[StubProcess]:
     if scenario.target.profile is None:
         return []
-    from harness.stub.process import StubProcess, StubStartError
 
     stubs = []
     for lane, port in zip(lanes, ports, strict=True):
-        stub = StubProcess(profile=scenario.target.profile, lane=lane, port=port,
-                           otlp_endpoint=stack.otlp_http_url, seed=scenario.seed)  # fmt: skip
+        stub = StubProcess(profile=scenario.target.profile, lane=lane, port=port, seed=scenario.seed,
+                           otlp_endpoint=stack.otlp_http_url, workdir=work / f"stub-{lane}")  # fmt: skip
         try:
             stubs.append(cleanup.enter_context(stub))
         except StubStartError as exc:
@@ -223,7 +228,9 @@ def _wait_for_targets(stack: Stack, count: int, timeout_s: float) -> None:
     raise FiredrillError(f"targets not up after {timeout_s:.0f}s: {'; '.join(down)}; is the service listening?")
 
 
-def _start_load(scenario: Scenario, plan: CompressionPlan, stubs: list, cleanup: ExitStack) -> list[LocustRun]:  # type: ignore[type-arg]
+def _start_load(
+    scenario: Scenario, plan: CompressionPlan, stubs: list[StubProcess], cleanup: ExitStack
+) -> list[LocustRun]:
     if scenario.load is None:
         return []
     load = scenario.load

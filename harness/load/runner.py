@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,7 @@ class LocustRun:
         if self._handle is not None:
             teardown.unregister(self._handle)
             self._handle = None
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> LocustRun:
         return self.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,25 +43,24 @@ def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
     """The provider for `spec` and why it was chosen (auto: containers when Docker and the images are there)."""
     network = os.environ.get("FIREDRILL_NETWORK", spec.network)
     if spec.provider == "processes":
-        provider: Provider = ProcessProvider()
-        provider.check(spec)
-        return provider, "processes: asked for"
+        return _checked(ProcessProvider(), spec), "processes: asked for"
     if spec.provider == "containers":
-        provider = ContainerProvider(network=network)
-        provider.check(spec)
-        return provider, f"containers: asked for ({network} network)"
+        return _checked(ContainerProvider(network=network), spec), f"containers: asked for ({network} network)"
     try:
-        provider = ContainerProvider(network=network)
-        provider.check(spec)
+        provider = _checked(ContainerProvider(network=network), spec)
         return provider, f"containers: Docker answers and the images are present ({network} network)"
     except StackError as exc:
-        fallback = ProcessProvider()
-        try:
-            fallback.check(spec)
-        except StackError:
-            fallback.close()
-            raise
-        return fallback, f"processes: {exc}"
+        return _checked(ProcessProvider(), spec), f"processes: {exc}"
+
+
+def _checked(provider: Provider, spec: StackSpec) -> Provider:
+    """`provider` once it has said it can run `spec`; closed (its temp dirs removed) when it cannot."""
+    try:
+        provider.check(spec)
+    except BaseException:
+        provider.close()
+        raise
+    return provider
 
 
 class Stack:
@@ -83,7 +81,6 @@ class Stack:
         self.sink: NotificationSink | None = None
         self.grafana_password: str | None = None
         self._handle: int | None = None
-        self._scratch = Path(tempfile.mkdtemp(prefix="firedrill-"))
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> Stack:
@@ -121,7 +118,6 @@ class Stack:
         if self.sink is not None:
             self.sink.close()
             self.sink = None
-        shutil.rmtree(self._scratch, ignore_errors=True)
         if self._handle is not None:
             teardown.unregister(self._handle)
             self._handle = None

@@ -55,12 +55,14 @@ class StubProcess:
         seed: int | None = None,
         redact: bool = True,
         startup_timeout: float = 20.0,
+        workdir: Path | str | None = None,
     ) -> None:
         self.profile = str(profile)
         self.lane = lane
         self.port = port or free_port()
         self.otlp_endpoint = otlp_endpoint
-        self.workdir = Path(tempfile.mkdtemp(prefix="firedrill-stub-"))
+        self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="firedrill-stub-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_file = Path(log_file) if log_file else self.workdir / "stub.log"
         self.output_file = self.workdir / "stdout.log"
         self.seed = seed
