@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.text import Text
 
 from harness.drill.model import Scenario, load_scenario
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         if args.repeat > 1:
             console.print(f"run {attempt + 1}/{args.repeat} done")
     for message in dict.fromkeys(messages):
-        console.print(f"[dim]{message}[/]")
+        console.print(f"[dim]{escape(message)}[/]")
     k = args.compress or scenarios[0].compress
     results = RunResult(compress=k, started_at=started_at, scenarios=runs[-1], repeats=runs[:-1])
     out = Console()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness.drill.expect import human_duration
@@ -27,10 +28,11 @@ def verdict_table(results: RunResult) -> Table:
     table.add_column("verdict")
     lanes_per_name = Counter(result.name for result in results.scenarios)
     for result in results.scenarios:
-        name = result.name if lanes_per_name[result.name] == 1 else f"{result.name}[{result.lane}]"
+        # Escaped: "[a]" and PromQL's "[5m]" would otherwise be read as rich markup and vanish.
+        name = escape(result.name if lanes_per_name[result.name] == 1 else f"{result.name}[{result.lane}]")
         for pv in result.phases:
             for v in pv.verdicts:
-                mark = "[green]PASS[/]" if v.passed else f"[red]FAIL[/] {v.reason}"
+                mark = "[green]PASS[/]" if v.passed else f"[red]FAIL[/] {escape(v.reason)}"
                 table.add_row(
                     name,
                     pv.phase,

@@ -92,3 +92,15 @@ def test_compare_runs_spread() -> None:
     assert [(f.kind, f.outcomes) for f in report.flakes] == [("fires", [True, True, False])]
     spread = report.spreads[0]
     assert (spread.alert, spread.min_s, spread.median_s, spread.max_s) == ("A", 300, 360, 600)
+
+
+def test_table_names_lanes_and_keeps_brackets_in_reasons() -> None:
+    lane_a = result(10.0, False).model_copy(update={"lane": "a"})
+    lane_a.phases[0].verdicts[0] = (
+        lane_a.phases[0].verdicts[0].model_copy(update={"reason": "never pending: rate(x[5m]) peaked at 0.01"})
+    )
+    lane_b = result(10.0, True).model_copy(update={"lane": "b"})
+    console = Console(record=True, width=250)
+    print_report(RunResult(compress=30, started_at=datetime(2024, 5, 1), scenarios=[lane_a, lane_b]), console)
+    text = console.export_text()
+    assert "cio[a]" in text and "cio[b]" in text and "rate(x[5m])" in text
