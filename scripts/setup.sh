@@ -42,11 +42,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # 3. Jaeger v2 (the Go build is the slow part: done once per machine)
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
 JAEGER_BIN_DIR=${JAEGER_BIN_DIR:-/usr/local/bin}
 [ -w "$JAEGER_BIN_DIR" ] || JAEGER_BIN_DIR="$HOME/.local/bin"
 if ! command -v jaeger >/dev/null 2>&1 && [ ! -x "$JAEGER_BIN_DIR/jaeger" ]; then
   say "building jaeger from its Go module into $JAEGER_BIN_DIR (first time only, a few minutes)"
   mkdir -p "$JAEGER_BIN_DIR"
+  command -v go >/dev/null 2>&1 || { echo "setup: Go is needed to build Jaeger; install Go 1.24+" >&2; exit 2; }
   (cd tools/jaeger && GOFLAGS=-mod=mod go build -o "$JAEGER_BIN_DIR/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger)
 fi
 
