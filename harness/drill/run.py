@@ -41,6 +41,9 @@ from harness.stack.ports import free_port
 from harness.stack.spec import ProviderName
 from harness.stub.process import StubProcess, StubStartError
 
+# Seconds Locust's last phase outlasts the schedule; the drill ends Locust itself, this only bounds it.
+LOAD_TAIL_S = 60.0
+
 
 @dataclass
 class Progress:
@@ -130,32 +133,7 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
             Observer(stack.prometheus, clock, poll_s, value_exprs, sample_every_s=plan.evaluation_interval_s)
         )
         loads = _start_load(scenario, plan, stubs, cleanup)
-        windows: list[PhaseWindow] = []
-        spans: list[SpanSummary] = []
-        dashboards: list[DashboardResult] = []
-        for index, phase in enumerate(scenario.phases):
-            start = clock()
-            observer.watch_metrics([e.metric for e in phase.expect if isinstance(e, MetricExpectation)])
-            for lane, stub in zip(lanes, stubs, strict=False):
-                stub.control.set(_faults_for(phase, lane), seed=scenario.seed or options.seed)
-            applied = clock()
-            end_at = start + plan.timescale.to_wall(phase.duration)
-            while (now := clock()) < end_at:
-                _check_load(scenario, loads)
-                if options.on_progress:
-                    rps = sum(load.stats().current_rps for load in loads)
-                    options.on_progress(
-                        Progress(scenario.name, phase.name, index, len(scenario.phases), now, end_at - now,
-                                 [_fault_text(f.to_control()) for f in phase.faults], observer.current_states(), rps, k)
-                    )  # fmt: skip
-                time.sleep(min(0.25, max(0.0, end_at - now)))
-            end = clock()
-            windows.append(
-                PhaseWindow(name=phase.name, start=start, end=end,
-                            faults=[f.to_control() for f in phase.faults], faults_applied_at=applied)
-            )  # fmt: skip
-            dashboards += _evaluate_dashboards(stack, phase, plan, end - start)
-            spans += _collect_spans(stack, phase, origin_wall + start, origin_wall + end)
+        windows, spans, dashboards = _run_phases(scenario, options, plan, stack, stubs, lanes, loads, observer, clock)
         for load in loads:
             load.stop()
         observer.stop()
@@ -187,6 +165,60 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
                 ScenarioResult(name=scenario.name, lane=lane, timeline=timeline, phases=verdicts, notes=notes)
             )
         return results
+
+
+def _run_phases(
+    scenario: Scenario,
+    options: RunOptions,
+    plan: CompressionPlan,
+    stack: Stack,
+    stubs: list[StubProcess],
+    lanes: list[str],
+    loads: list[LocustRun],
+    observer: Observer,
+    clock: Callable[[], float],
+) -> tuple[list[PhaseWindow], list[SpanSummary], list[DashboardResult]]:
+    """Apply each phase's faults on the schedule Locust's shape follows, and record each phase's window.
+
+    A phase's spans and dashboards are collected after the next phase's faults are applied, so the seconds
+    that collection takes never push the drill's schedule behind the load's.
+    """
+    windows: list[PhaseWindow] = []
+    spans: list[SpanSummary] = []
+    dashboards: list[DashboardResult] = []
+    origin_wall = time.time() - clock()
+
+    def collect(phase: Phase, window: PhaseWindow) -> None:
+        dashboards.extend(_evaluate_dashboards(stack, phase, plan, window.end - window.start))
+        spans.extend(_collect_spans(stack, phase, origin_wall + window.start, origin_wall + window.end))
+
+    pending: tuple[Phase, PhaseWindow] | None = None
+    end_at = clock()
+    for index, phase in enumerate(scenario.phases):
+        start = end_at
+        observer.watch_metrics([e.metric for e in phase.expect if isinstance(e, MetricExpectation)])
+        for lane, stub in zip(lanes, stubs, strict=False):
+            stub.control.set(_faults_for(phase, lane), seed=scenario.seed or options.seed)
+        applied = clock()
+        if pending is not None:
+            collect(*pending)
+        end_at = start + plan.timescale.to_wall(phase.duration)
+        faults = [f.to_control() for f in phase.faults]
+        while (now := clock()) < end_at:
+            _check_load(scenario, loads)
+            if options.on_progress:
+                rps = sum(load.stats().current_rps for load in loads)
+                options.on_progress(
+                    Progress(scenario.name, phase.name, index, len(scenario.phases), now, end_at - now,
+                             [_fault_text(f) for f in faults], observer.current_states(), rps, scenario.compress)
+                )  # fmt: skip
+            time.sleep(min(0.25, max(0.0, end_at - now)))
+        window = PhaseWindow(name=phase.name, start=start, end=clock(), faults=faults, faults_applied_at=applied)
+        windows.append(window)
+        pending = (phase, window)
+    if pending is not None:
+        collect(*pending)
+    return windows, spans, dashboards
 
 
 def _targets(scenario: Scenario, lanes: list[str]) -> tuple[list[ScrapeTarget], list[int]]:
@@ -238,6 +270,9 @@ def _start_load(
         LoadPhase(plan.timescale.to_wall(p.duration), p.users if p.users is not None else load.users, load.spawn_rate)
         for p in scenario.phases
     ]
+    # Locust's clock starts a moment after the drill's; its last phase runs on until the drill stops it.
+    last = phases[-1]
+    phases[-1] = LoadPhase(last.duration_s + LOAD_TAIL_S, last.users, last.spawn_rate)
     hosts = [stub.url for stub in stubs] or [scenario.target.url or ""]
     return [cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes)) for host in hosts]
 
