@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from harness.drill.compress import CompressionNote, compress_rule_file
+from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_rule_file
 from harness.drill.dashboard import panel_queries
 from harness.drill.expect import judge
 from harness.drill.model import (
@@ -39,6 +39,7 @@ from harness.report.results import ScenarioResult
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.spec import ProviderName
+from harness.stack.stack import check_rule_files
 from harness.stub.process import StubProcess, StubStartError
 
 # Seconds Locust's last phase outlasts the schedule; the drill ends Locust itself, this only bounds it.
@@ -92,15 +93,14 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         scenario = scenario.with_compress(options.compress)
     k = scenario.compress
     plan = CompressionPlan.for_k(k, scenario.scrape_interval, scenario.evaluation_interval)
+    # promtool first: a broken rule file gets its own file:line error, before anything is rewritten or started.
+    check_rule_files(scenario.rules)
     work = Path(tempfile.mkdtemp(prefix=f"firedrill-{scenario.name}-"))
-    rule_files, rules_info, notes = [], [], []
-    for index, rule_path in enumerate(scenario.rules):
-        compressed = compress_rule_file(rule_path, k, scenario.scrape_interval)
-        out = work / f"{index:02d}-{rule_path.name}"
-        out.write_text(compressed.yaml_text)
-        rule_files.append(out)
-        rules_info += compressed.alerts
-        notes += compressed.notes
+    try:
+        rule_files, rules_info, notes = _compress_rules(scenario, k, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     am_text = compress_alertmanager_config(scenario.alertmanager.read_text(), k) if scenario.alertmanager else None
     lanes = lane_names(scenario.target.lanes)
     targets, stub_ports = _targets(scenario, lanes)
@@ -165,6 +165,26 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
                 ScenarioResult(name=scenario.name, lane=lane, timeline=timeline, phases=verdicts, notes=notes)
             )
         return results
+
+
+def _compress_rules(
+    scenario: Scenario, k: float, work: Path
+) -> tuple[list[Path], list[AlertRuleInfo], list[CompressionNote]]:
+    """Each rule file rewritten for factor k into `work`, with per-alert timing info and compression notes."""
+    rule_files: list[Path] = []
+    rules_info: list[AlertRuleInfo] = []
+    notes: list[CompressionNote] = []
+    for index, rule_path in enumerate(scenario.rules):
+        try:
+            compressed = compress_rule_file(rule_path, k, scenario.scrape_interval)
+        except ValueError as exc:
+            raise FiredrillError(f"{rule_path}: cannot compress its rules ({exc}); run it with --compress 1") from None
+        out = work / f"{index:02d}-{rule_path.name}"
+        out.write_text(compressed.yaml_text)
+        rule_files.append(out)
+        rules_info += compressed.alerts
+        notes += compressed.notes
+    return rule_files, rules_info, notes
 
 
 def _run_phases(

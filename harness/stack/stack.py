@@ -22,7 +22,11 @@ from harness.stack.spec import Component, StackSpec
 
 
 def check_rule_files(rule_files: list[Path]) -> None:
-    """Validate rule files with promtool before anything starts; StackError naming file, line and fix."""
+    """Validate rule files with promtool before anything starts; StackError naming file, line and fix.
+
+    Example:
+        >>> check_rule_files([Path("fixtures/customerio/alerts.yml")])  # doctest: +SKIP
+    """
     promtool = shutil.which("promtool")
     for rule_file in rule_files:
         if not Path(rule_file).is_file():
@@ -31,12 +35,23 @@ def check_rule_files(rule_files: list[Path]) -> None:
             continue
         result = subprocess.run([promtool, "check", "rules", str(rule_file)], capture_output=True, text=True)
         if result.returncode != 0:
-            lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-            detail = next(
-                (line for line in lines if "error" in line.lower() or ":" in line), lines[-1] if lines else ""
-            )
-            detail = detail.removeprefix("  ").removeprefix(f"{rule_file}: ")
-            raise StackError(f"{rule_file}: invalid rule file: {detail}; fix it (`promtool check rules {rule_file}`)")
+            raise StackError(f"{_promtool_problem(str(rule_file), result.stderr + result.stdout)}; fix it "
+                             f"(`promtool check rules {rule_file}`)")  # fmt: skip
+
+
+def _promtool_problem(rule_file: str, output: str) -> str:
+    """promtool's first real complaint as `file:line: message` (it prints `file: line:col: message`)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(f"{rule_file}:"):
+            rest = line[len(rule_file) + 1 :].strip()
+            position, _, message = rest.partition(": ")
+            row = position.split(":")[0]
+            if row.isdigit():
+                return f"{rule_file}:{row}: invalid rule: {message}"
+            return f"{rule_file}: invalid rule file: {rest}"
+    detail = next((line for line in lines if not line.startswith(("Checking", "FAILED"))), "promtool rejected it")
+    return f"{rule_file}: invalid rule file: {detail}"
 
 
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:

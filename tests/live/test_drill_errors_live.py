@@ -33,3 +33,23 @@ def test_broken_locustfile_stops_the_drill_with_exit_2(tmp_path: Path, no_leaks:
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("firedrill: error:")]
     assert "Locust stopped before the drill ended" in line and "boom in locustfile" in line
     assert not child_pids()
+
+
+def test_invalid_rule_in_a_drill_is_file_line_and_exit_2(tmp_path: Path, no_leaks: None) -> None:
+    rules = tmp_path / "alerts.yml"
+    rules.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: rate(x[5m]) >\n    for: 1m\n")
+    drill = tmp_path / "drill.yaml"
+    drill.write_text(
+        "name: broken-rules\ntarget: {profile: customerio}\nrules: [alerts.yml]\ncompress: 30\n"
+        "phases:\n  - name: p\n    duration: 1m\n    expect: [{silent: all}]\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "run", str(drill), "--stack", "processes", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith(f"firedrill: error: {rules}:5: invalid rule:") and "parse error" in line
+    assert not list(Path("/tmp").glob("firedrill-broken-rules-*"))
