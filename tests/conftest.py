@@ -31,13 +31,10 @@ def docker_ready() -> str | None:
 
 
 def require_docker() -> None:
+    """Fail, naming the fix, when Docker or the offline images are missing: `make setup` provides both."""
     reason = docker_ready()
-    if reason is None:
-        return
-    if os.environ.get("FIREDRILL_REQUIRE_DOCKER") == "1":
-        pytest.fail(f"Docker is required here (FIREDRILL_REQUIRE_DOCKER=1) but: {reason}")
-    print(f"SKIP containers provider: {reason}")
-    pytest.skip(f"containers provider: {reason}")
+    if reason is not None:
+        pytest.fail(f"containers provider needs Docker and the offline images: {reason}; run `make setup`")
 
 
 @pytest.fixture(params=["processes", "containers"])
