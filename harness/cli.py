@@ -104,13 +104,34 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.set_defaults(handler=drill_cli.run)
 
 
+_Adder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _delegate(name: str, module: str, help_text: str) -> _Adder:
+    """A subcommand whose arguments and handler live in `module` (`add_arguments(parser)` and `run(args)`)."""
+
+    def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        import importlib
+
+        implementation = importlib.import_module(module)
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        implementation.add_arguments(parser)
+        parser.set_defaults(handler=implementation.run)
+
+    return add
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="firedrill", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command", required=True)
-    adders: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    adders: list[_Adder] = [
         _add_stack_parser,
         _add_stub_parser,
         _add_run_parser,
+        _delegate("lint", "harness.lint.cli", "static checks of rules, dashboards and routes"),
+        _delegate("compare", "harness.report.compare", "compare two report.json files; exit 1 on regression"),
+        _delegate("compose", "harness.compose", "write docker-compose configs for a scenario"),
+        _delegate("sink", "harness.stack.sink_cli", "run the notification sink alone (for docker-compose)"),
     ]
     for add in adders:
         try:

@@ -1,15 +1,23 @@
-"""pytest plugin (registered through the `pytest11` entry point): drills as test items, and stack fixtures.
+"""pytest plugin (entry point `pytest11`): drill YAML files as tests, and fixtures for drills written in Python.
 
-Drill files are collected only when asked, so a repository's YAML is never mistaken for a drill:
+Files matching the `firedrill_files` ini patterns (default ``drill_*.yaml drill_*.yml``) are collected; with
+``--firedrill`` every YAML that looks like a drill is. Each expectation is one test, so a failure points at
+exactly what did not happen::
 
-    $ pytest --firedrill scenarios/customerio/                 # each drill YAML becomes one test
-    $ pytest --firedrill --firedrill-stack processes --firedrill-compress 30 scenarios/
+    $ pytest tests/drills/                                   # drill_*.yaml files become tests
+    $ pytest --firedrill scenarios/customerio/ --firedrill-stack processes --firedrill-report out/
+    $ pytest -m "not nightly" tests/drills/                  # a drill's `tags:` become markers
+    scenarios/customerio/error-burst.yaml::customerio-error-burst::burst::fires(CioHighErrorRate) PASSED
 
-Fixtures:
+All drills of a session share one stack (reconfigured between drills). Fixtures::
 
-    def test_my_rules(firedrill_stack_factory):
-        stack = firedrill_stack_factory(StackSpec(rule_files=[Path("alerts.yml")]))
-        assert stack.prometheus.query("up")
+    def test_error_burst(firedrill_drill):
+        results = firedrill_drill("scenarios/customerio/error-burst.yaml", compress=60)
+        assert_drill_passed(results)
+
+    def test_my_rules(firedrill_stack, firedrill_stub):
+        stub = firedrill_stub("customerio")
+        assert firedrill_stack.prometheus.query("up") is not None
 """
 
 from __future__ import annotations
@@ -20,67 +28,200 @@ from typing import Any
 
 import pytest
 
+from harness.drill.model import Expectation, Scenario, load_scenario
+from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
+from harness.drill.yamlsrc import ScenarioError
 from harness.stack import Stack, StackSpec
+from harness.stub.process import StubProcess
+
+_SESSION = pytest.StashKey[DrillSession]()
+_KNOWN_TAGS = {"slow": "a drill that takes minutes", "nightly": "a drill for the nightly regression run"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("firedrill")
-    group.addoption("--firedrill", action="store_true", help="collect drill YAML files as tests")
+    group = parser.getgroup("firedrill", "firedrill drills")
+    group.addoption("--firedrill", action="store_true", help="collect every drill-shaped YAML, not only drill_*.yaml")
     group.addoption("--firedrill-stack", default="auto", choices=["auto", "containers", "processes"])
-    group.addoption("--firedrill-compress", type=float, default=None, help="time-compression factor override")
+    group.addoption("--firedrill-compress", type=float, default=None, help="time-compression factor for every drill")
+    group.addoption("--firedrill-seed", type=int, default=None, help="seed for every drill's faults and load")
+    group.addoption("--firedrill-report", metavar="DIR", default=None, help="write report.json and report.xml here")
+    group.addoption(
+        "--firedrill-image",
+        action="append",
+        default=[],
+        metavar="COMPONENT=IMAGE",
+        help="image override, e.g. prometheus=prom/prometheus:v2.55.1 (repeatable)",
+    )
+    parser.addini("firedrill_files", type="args", default=["drill_*.yaml", "drill_*.yml"], help="drill file globs")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "firedrill: a firedrill drill expectation (added to every drill test)")
+    for tag, meaning in _KNOWN_TAGS.items():
+        config.addinivalue_line("markers", f"{tag}: {meaning}")
+    config.stash[_SESSION] = DrillSession.from_options(
+        stack=config.getoption("--firedrill-stack"),
+        compress=config.getoption("--firedrill-compress"),
+        seed=config.getoption("--firedrill-seed"),
+        images=config.getoption("--firedrill-image"),
+        report_dir=config.getoption("--firedrill-report"),
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        for line in session.finish():
+            print(f"\nfiredrill: {line}")
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if not parent.config.getoption("--firedrill") or file_path.suffix not in (".yaml", ".yml"):
+    if file_path.suffix not in (".yaml", ".yml"):
         return None
-    head = file_path.read_text(errors="replace")
-    if "\nphases:" not in head or "\ntarget:" not in head:
-        return None
-    return DrillFile.from_parent(parent, path=file_path)
+    patterns = parent.config.getini("firedrill_files")
+    if any(file_path.match(pattern) for pattern in patterns) or (
+        parent.config.getoption("--firedrill") and _looks_like_drill(file_path)
+    ):
+        return DrillFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _looks_like_drill(path: Path) -> bool:
+    text = path.read_text(errors="replace")
+    return "\nphases:" in text and "\ntarget:" in text
 
 
 class DrillFile(pytest.File):
-    def collect(self) -> Iterator[DrillItem]:
-        yield DrillItem.from_parent(self, name=self.path.stem)
+    """A drill file: one scenario collector holding a collector per phase, holding one test per expectation."""
+
+    def collect(self) -> Iterator[DrillScenario]:
+        try:
+            scenario = load_scenario(self.path)
+        except ScenarioError as exc:
+            raise self.CollectError(str(exc)) from None
+        yield DrillScenario.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+class DrillScenario(pytest.Collector):
+    """The scenario's node; runs the drill once, on its first test, and keeps the results for the others."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        for tag in scenario.tags:
+            self.add_marker(tag)
+        self.add_marker("firedrill")
+
+    def collect(self) -> Iterator[DrillPhase]:
+        for index, phase in enumerate(self.scenario.phases):
+            yield DrillPhase.from_parent(self, name=phase.name, phase_index=index)
+
+    def results(self) -> DrillOutcome:
+        return self.config.stash[_SESSION].run(self.scenario)
+
+
+class DrillPhase(pytest.Collector):
+    def __init__(self, *, phase_index: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.phase_index = phase_index
+
+    def collect(self) -> Iterator[ExpectationItem]:
+        assert isinstance(self.parent, DrillScenario)
+        scenario = self.parent.scenario
+        phase = scenario.phases[self.phase_index]
+        lanes = scenario.target.lanes
+        seen: dict[str, int] = {}
+        for index, expectation in enumerate(phase.expect):
+            label = expectation_label(expectation)
+            seen[label] = seen.get(label, 0) + 1
+            if seen[label] > 1:
+                label = f"{label}#{seen[label]}"
+            for lane_index in range(lanes):
+                name = label if lanes == 1 else f"{label}[lane {lane_index}]"
+                yield ExpectationItem.from_parent(
+                    self, name=name, expectation=expectation, expectation_index=index, lane_index=lane_index
+                )
 
 
 class DrillFailed(Exception):
-    pass
+    """An expectation's verdict was a fail; the message carries the explanation."""
 
 
-class DrillItem(pytest.Item):
-    """One drill run live; fails with every unmet expectation and its reason."""
+class ExpectationItem(pytest.Item):
+    """One expectation of one phase (and lane): passes or fails with the drill's own reason and timeline."""
+
+    def __init__(self, *, expectation: Expectation, expectation_index: int, lane_index: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.expectation = expectation
+        self.expectation_index = expectation_index
+        self.lane_index = lane_index
 
     def runtest(self) -> None:
-        from harness.drill.model import load_scenario
-        from harness.drill.run import RunOptions, run_scenario
-
-        options = RunOptions(
-            stack=self.config.getoption("--firedrill-stack"),
-            compress=self.config.getoption("--firedrill-compress"),
-        )
-        failures = [
-            f"[{result.lane}] {phase.phase}: {verdict.kind} {verdict.alert or ''}: {verdict.reason}"
-            for result in run_scenario(load_scenario(self.path), options)
-            for phase in result.phases
-            for verdict in phase.verdicts
-            if not verdict.passed
-        ]
-        if failures:
-            raise DrillFailed("\n".join(failures))
+        phase_node = self.parent
+        assert isinstance(phase_node, DrillPhase) and isinstance(phase_node.parent, DrillScenario)
+        outcome = phase_node.parent.results()
+        explanation = outcome.explain(self.lane_index, phase_node.phase_index, self.expectation_index)
+        if explanation is not None:
+            raise DrillFailed(explanation)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DrillFailed):
-            return f"drill {self.path.name} failed:\n{excinfo.value}"
+            return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, f"drill: {self.name}"
+        return self.path, 0, f"drill {self.nodeid.split('::', 1)[-1]}"
+
+
+@pytest.fixture
+def firedrill_session(request: pytest.FixtureRequest) -> DrillSession:
+    """The session's drill runner: options from the command line, one shared stack, every result kept."""
+    return request.config.stash[_SESSION]
+
+
+@pytest.fixture
+def firedrill_drill(firedrill_session: DrillSession) -> Callable[..., Any]:
+    """Run a drill (a path or a Scenario) on the session's stack; returns one ScenarioResult per lane.
+
+    Keyword overrides: ``compress``, ``seed``. Results go into ``--firedrill-report`` with the YAML drills'.
+    """
+
+    def run(scenario: Scenario | Path | str, **overrides: Any) -> Any:
+        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        return firedrill_session.run(loaded, **overrides).results
+
+    return run
+
+
+@pytest.fixture
+def firedrill_stack(firedrill_session: DrillSession) -> Stack:
+    """The session's stack (Prometheus, Alertmanager, Jaeger), reset to no rules and no targets for this test."""
+    return firedrill_session.blank_stack()
+
+
+@pytest.fixture
+def firedrill_stub(firedrill_session: DrillSession, tmp_path: Path) -> Iterator[Callable[..., StubProcess]]:
+    """Start stub services on loopback: ``firedrill_stub("customerio", lane="a")``; stopped when the test ends.
+
+    Spans go to the session stack's Jaeger when a stack is running.
+    """
+    started: list[StubProcess] = []
+
+    def start(profile: str | Path = "customerio", lane: str = "a", seed: int | None = None) -> StubProcess:
+        stack = firedrill_session.shared.stack
+        otlp = stack.otlp_http_url if stack is not None and "jaeger" in {c.value for c in stack.running} else None
+        stub = StubProcess(profile, lane=lane, otlp_endpoint=otlp, seed=seed, workdir=tmp_path / f"stub-{lane}")
+        started.append(stub.start())
+        return stub
+
+    yield start
+    for stub in reversed(started):
+        stub.stop()
 
 
 @pytest.fixture
 def firedrill_stack_factory() -> Iterator[Callable[[StackSpec], Stack]]:
-    """Start stacks on demand; every one is torn down when the test ends, pass or fail."""
+    """Start stacks of your own spec; every one is torn down when the test ends, pass or fail."""
     started: list[Stack] = []
 
     def start(spec: StackSpec) -> Stack:
@@ -91,3 +232,6 @@ def firedrill_stack_factory() -> Iterator[Callable[[StackSpec], Stack]]:
     yield start
     for stack in reversed(started):
         stack.stop()
+
+
+__all__ = ["assert_drill_passed"]

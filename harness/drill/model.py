@@ -288,6 +288,8 @@ class Scenario(_Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
+    # Free-form tags (e.g. slow, nightly); the pytest plugin turns each into a marker for `-m` selection.
+    tags: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = []
     target: Target
     rules: list[RelPath] = []
     alertmanager: RelPath | None = None

@@ -38,6 +38,7 @@ from harness.load import LoadPhase, LocustRun
 from harness.report.results import ScenarioResult
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
+from harness.stack.shared import SharedStack
 from harness.stack.spec import ProviderName
 from harness.stack.stack import check_rule_files
 from harness.stub.process import StubProcess, StubStartError
@@ -75,6 +76,9 @@ class RunOptions:
     tolerance_s: float | None = None
     keep_dir: Path | None = None
     messages: list[str] = field(default_factory=list)
+    # Reuse one running stack across drills (reconfigured per drill) instead of starting one per drill.
+    shared_stack: SharedStack | None = None
+    images: dict[Component, str] = field(default_factory=dict)
 
 
 def lane_names(count: int) -> list[str]:
@@ -114,12 +118,16 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         prometheus=plan.prometheus_settings(),
         provider=options.stack,
         quiet=options.quiet,
+        images=dict(options.images),
     )
     poll_s = max(0.05, min(0.25, plan.evaluation_interval_s / 4))
     tolerance_s = options.tolerance_s if options.tolerance_s is not None else poll_s + plan.scrape_interval_s
     with ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, work, ignore_errors=True)
-        stack = cleanup.enter_context(Stack(spec))
+        if options.shared_stack is not None:
+            stack = options.shared_stack.acquire(spec)
+        else:
+            stack = cleanup.enter_context(Stack(spec))
         options.messages.append(f"{scenario.name}: {stack.reason}")
         stubs = _start_stubs(scenario, lanes, stub_ports, stack, cleanup, work)
         _wait_for_targets(stack, len(targets), timeout_s=15 + 4 * plan.scrape_interval_s)

@@ -8,7 +8,10 @@ told to listen on 127.0.0.1 at a free port, exactly as the processes provider do
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import tarfile
+import time
 from typing import Any
 
 from harness.errors import StackError
@@ -100,6 +103,16 @@ class Container(Running):
             return ""
         text = (stdout + stderr).decode(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
+
+    def put_files(self, files: dict[str, bytes]) -> None:
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            for path, content in files.items():
+                info = tarfile.TarInfo(path.lstrip("/"))
+                info.size, info.mode, info.mtime = len(content), 0o644, int(time.time())
+                tar.addfile(info, io.BytesIO(content))
+        if not self._container.get_wrapped_container().put_archive("/", archive.getvalue()):
+            raise StackError(f"{self.component.value}: could not copy config files into {self.ident}")
 
     def stop(self) -> None:
         if self._stopped:

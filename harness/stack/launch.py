@@ -110,7 +110,9 @@ def _prometheus(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str)
     files: dict[str, bytes] = {}
     rule_paths: list[str] = []
     for index, rule_file in enumerate(spec.rule_files):
-        path = f"{config_dir}/rules/{index:02d}-{Path(rule_file).name}"
+        # A new generation gets new paths: Prometheus carries alert state over between groups of the same file.
+        rules_dir = f"{config_dir}/rules" + (f"-{spec.generation}" if spec.generation else "")
+        path = f"{rules_dir}/{index:02d}-{Path(rule_file).name}"
         files[path] = Path(rule_file).read_bytes()
         rule_paths.append(path)
     targets = [

@@ -85,6 +85,9 @@ class LocalProcess(Running):
     def stop(self) -> None:
         terminate(self._popen)
 
+    def put_files(self, files: dict[str, bytes]) -> None:
+        _write_files(files)
+
 
 class ProcessProvider(Provider):
     """Runs each component as a local process in its own temp dir, on free loopback ports."""
@@ -120,9 +123,7 @@ class ProcessProvider(Provider):
         binary = find_binary(launch.component)
         if binary is None:
             raise StackError(f"{launch.component.value}: binary not found; {INSTALL_HINTS[launch.component]}")
-        for path, content in launch.files.items():
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_bytes(content)
+        _write_files(launch.files)
         for directory in launch.dirs:
             Path(directory).mkdir(parents=True, exist_ok=True)
         workdir = self._root / launch.component.value
@@ -148,8 +149,17 @@ class ProcessProvider(Provider):
             )
         return LocalProcess(launch.component, popen, log_path, self._ports[launch.component])
 
+    def forget_data(self, component: Component) -> None:
+        shutil.rmtree(self.dirs(component)[1], ignore_errors=True)
+
     def close(self) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _write_files(files: dict[str, bytes]) -> None:
+    for path, content in files.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(content)
 
 
 def _grafana_home(binary: str) -> str:

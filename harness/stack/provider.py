@@ -35,6 +35,10 @@ class Running(ABC):
     def stop(self) -> None:
         """End this component only; idempotent."""
 
+    @abstractmethod
+    def put_files(self, files: dict[str, bytes]) -> None:
+        """Write config files where the running component reads them (before a reload)."""
+
 
 class Provider(ABC):
     """Runs components somewhere: local processes or Docker containers."""
@@ -54,6 +58,9 @@ class Provider(ABC):
 
     @abstractmethod
     def start(self, launch: Launch) -> Running: ...
+
+    def forget_data(self, component: Component) -> None:  # noqa: B027 (containers start with empty data)
+        """Empty the component's data dir before it is started again (no state carried between drills)."""
 
     def close(self) -> None:  # noqa: B027 (optional hook: most providers own nothing to release)
         """Release what the provider itself created (temp dirs, networks)."""

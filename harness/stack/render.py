@@ -80,6 +80,8 @@ def prometheus_flags(settings: PrometheusSettings) -> list[str]:
     """The command-line flags that time compression scales."""
     return [
         "--web.enable-lifecycle",
+        # A stack shared by several drills deletes the previous drill's series between them.
+        "--web.enable-admin-api",
         f"--query.lookback-delta={prom_duration(settings.lookback_delta_s)}",
         f"--rules.alert.resend-delay={prom_duration(settings.resend_delay_s)}",
         f"--rules.alert.for-grace-period={prom_duration(settings.for_grace_period_s)}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -49,9 +50,13 @@ class NotificationSink:
         True
     """
 
-    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(
+        self, host: str = LOOPBACK, port: int = 0, on_delivery: Callable[[WebhookDelivery], None] | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._deliveries: list[WebhookDelivery] = []
+        # Called on the request's thread after recording; `firedrill sink` prints each delivery with it.
+        self._on_delivery = on_delivery
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -113,6 +118,13 @@ class NotificationSink:
         )
         with self._lock:
             self._deliveries.append(delivery)
+        if self._on_delivery is not None:
+            self._on_delivery(delivery)
+
+    def clear(self) -> None:
+        """Forget every delivery (a shared stack starts each drill with an empty record)."""
+        with self._lock:
+            self._deliveries.clear()
 
     def deliveries(self, since: float = 0.0) -> list[WebhookDelivery]:
         """Every delivery received at or after `since` (time.time()), oldest first."""

@@ -94,6 +94,8 @@ class StackSpec:
     sink_url: str | None = None
     ready_timeout_s: float = 60.0
     quiet: bool = False
+    # Bumped each time a running stack is reconfigured for another drill (see Stack.reconfigure).
+    generation: int = 0
 
     def wants(self, component: Component) -> bool:
         return component in self.components

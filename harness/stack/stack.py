@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -14,9 +15,10 @@ from harness.errors import StackError
 from harness.stack import teardown
 from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
 from harness.stack.containers import ContainerProvider
-from harness.stack.launch import READINESS, START_ORDER, build_launch
+from harness.stack.launch import READINESS, START_ORDER, Wiring, build_launch
 from harness.stack.processes import ProcessProvider
 from harness.stack.provider import Provider, Running
+from harness.stack.render import prometheus_flags
 from harness.stack.sink import NotificationSink
 from harness.stack.spec import Component, StackSpec
 
@@ -96,6 +98,7 @@ class Stack:
         self.sink: NotificationSink | None = None
         self.grafana_password: str | None = None
         self._handle: int | None = None
+        self._wiring: Wiring | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> Stack:
@@ -107,20 +110,92 @@ class Stack:
                 self.spec.sink_url = self.sink.url
             self.provider, self.reason = choose_provider(self.spec)
             self._say(f"stack provider: {self.reason}")
-            wiring = self.provider.wiring(self.spec)
+            self._wiring = self.provider.wiring(self.spec)
             for component in START_ORDER:
-                if not self.spec.wants(component):
-                    continue
-                config_dir, data_dir = self.provider.dirs(component)
-                launch = build_launch(component, self.spec, wiring, config_dir, data_dir)
-                self.running[component] = self.provider.start(launch)
-                self._wait_ready(component)
-                if component is Component.GRAFANA:
-                    self.grafana_password = launch.secrets["admin_password"]
+                if self.spec.wants(component):
+                    self._start_component(component)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_component(self, component: Component) -> None:
+        assert self.provider is not None and self._wiring is not None
+        config_dir, data_dir = self.provider.dirs(component)
+        launch = build_launch(component, self.spec, self._wiring, config_dir, data_dir)
+        self.running[component] = self.provider.start(launch)
+        self._wait_ready(component)
+        if component is Component.GRAFANA:
+            self.grafana_password = launch.secrets["admin_password"]
+
+    def can_serve(self, spec: StackSpec) -> bool:
+        """True when `spec` differs from the running stack only in what :meth:`reconfigure` can change.
+
+        Components, provider, images and Prometheus's command-line flags are fixed for a stack's life;
+        rules, scrape targets, intervals, routes and dashboards are not.
+        """
+        return (
+            bool(self.running)
+            and spec.components == self.spec.components
+            and spec.provider == self.spec.provider
+            and spec.network == self.spec.network
+            and spec.images == self.spec.images
+            and prometheus_flags(spec.prometheus) == prometheus_flags(self.spec.prometheus)
+        )
+
+    def reconfigure(self, spec: StackSpec) -> Stack:
+        """Point this running stack at another drill, with no state carried over from the last one.
+
+        Prometheus reloads the new targets, deletes every series, then reloads the new rules (under new
+        paths, so no alert state is copied); Alertmanager and Grafana restart on their ports with empty
+        data; the sink forgets its deliveries. Jaeger keeps running: spans are found by time window.
+
+        Example:
+            >>> with Stack(spec_a) as stack:           # doctest: +SKIP
+            ...     stack.reconfigure(spec_b)          # same components and flags, other rules and targets
+        """
+        if not self.can_serve(spec):
+            raise StackError("this stack cannot serve that spec (components, images or flags differ); start another")
+        assert self.provider is not None and self._wiring is not None
+        check_rule_files(spec.rule_files)
+        spec.sink_url, spec.generation = self.spec.sink_url, self.spec.generation + 1
+        spec.ports = self.spec.ports
+        self.spec = spec
+        if Component.PROMETHEUS in self.running:
+            self._reload_prometheus(spec)
+        for component in (Component.ALERTMANAGER, Component.GRAFANA):
+            if component in self.running:
+                self.running.pop(component).stop()
+                self.provider.forget_data(component)
+                self._start_component(component)
+        if self.sink is not None:
+            self.sink.clear()
+        return self
+
+    def _reload_prometheus(self, spec: StackSpec) -> None:
+        assert self.provider is not None and self._wiring is not None
+        config_dir, data_dir = self.provider.dirs(Component.PROMETHEUS)
+        launch = build_launch(Component.PROMETHEUS, spec, self._wiring, config_dir, data_dir)
+        config_path = f"{config_dir}/prometheus.yml"
+        # Targets first and no rules: the old series go stale and are deleted before any new rule sees them.
+        without_rules = build_launch(
+            Component.PROMETHEUS, replace(spec, rule_files=[]), self._wiring, config_dir, data_dir
+        ).files[config_path]
+        running = self.running[Component.PROMETHEUS]
+        running.put_files({config_path: without_rules})
+        self._post(Component.PROMETHEUS, "/-/reload")
+        self._post(Component.PROMETHEUS, "/api/v1/admin/tsdb/delete_series", {"match[]": '{__name__=~".+"}'})
+        running.put_files(launch.files)
+        self._post(Component.PROMETHEUS, "/-/reload")
+
+    def _post(self, component: Component, path: str, params: dict[str, str] | None = None) -> None:
+        url = self.url(component) + path
+        try:
+            response = httpx.post(url, params=params, timeout=10.0)
+        except httpx.HTTPError as exc:
+            raise StackError(f"{component.value}: POST {url} failed ({type(exc).__name__})") from None
+        if response.status_code >= 300:
+            raise StackError(f"{component.value}: POST {url} -> HTTP {response.status_code}: {response.text[:300]}")
 
     def stop(self) -> None:
         """End every component this stack started (by PID or container id), then its sink and temp dirs."""

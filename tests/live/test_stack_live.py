@@ -14,11 +14,9 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from harness.errors import StackError
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
-from harness.stack.ports import free_port
 from tests.conftest import child_pids
 
 pytestmark = pytest.mark.live
@@ -37,16 +35,6 @@ receivers:
   - name: team
     slack_configs: [{api_url: 'http://127.0.0.1:9/never', channel: '#x'}]
 """
-
-
-@pytest.fixture
-def target() -> tuple[str, Gauge]:
-    registry = CollectorRegistry()
-    gauge = Gauge("firedrill_selftest_up", "a gauge the self-test flips", registry=registry)
-    port = free_port()
-    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
-    yield f"127.0.0.1:{port}", gauge
-    server.shutdown()
 
 
 def wait_until(predicate, timeout_s: float = 20.0, step_s: float = 0.1):

@@ -1,0 +1,216 @@
+"""A series of drills on one shared stack, with every result kept for one report at the end.
+
+The pytest plugin is a thin layer over this: it collects drills, asks a :class:`DrillSession` to run each
+one once, and turns the verdicts into test outcomes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness.drill.model import (
+    DashboardExpectation,
+    Expectation,
+    FiresExpectation,
+    LogsExpectation,
+    MetricExpectation,
+    NotificationExpectation,
+    ResolvesExpectation,
+    RulesHaveDataExpectation,
+    Scenario,
+    SilentExpectation,
+    TracesExpectation,
+)
+from harness.drill.run import RunOptions, run_scenario
+from harness.errors import FiredrillError
+from harness.report.explain import explain
+from harness.report.json import write_json
+from harness.report.junit import write_junit
+from harness.report.results import RunResult, ScenarioResult
+from harness.stack import Component, Stack, StackSpec
+from harness.stack.shared import SharedStack
+from harness.stack.spec import ProviderName
+
+
+@dataclass
+class DrillOutcome:
+    """One drill's results, or the error that kept it from running."""
+
+    scenario: Scenario
+    results: list[ScenarioResult] = field(default_factory=list)
+    error: str | None = None
+
+    def explain(self, lane_index: int, phase_index: int, expectation_index: int) -> str | None:
+        """None when that expectation held; else why not, with the drill's timeline around it."""
+        if self.error is not None:
+            return f"drill {self.scenario.name} did not run: {self.error}"
+        result = self.results[lane_index]
+        phase = result.phases[phase_index]
+        verdict = phase.verdicts[expectation_index]
+        return None if verdict.passed else explain(result, phase.phase, verdict)
+
+
+class DrillFailedError(AssertionError):
+    """Raised by :func:`assert_drill_passed`; the message explains every failed expectation."""
+
+
+def assert_drill_passed(results: list[ScenarioResult]) -> None:
+    """Fail with every unmet expectation explained (phases, alert states, values, notifications).
+
+    Example:
+        >>> assert_drill_passed(firedrill_drill("scenarios/customerio/error-burst.yaml"))  # doctest: +SKIP
+    """
+    failures = [
+        f"[{result.name} lane {result.lane}] {phase.phase}: " + explain(result, phase.phase, verdict)
+        for result in results
+        for phase in result.phases
+        for verdict in phase.verdicts
+        if not verdict.passed
+    ]
+    if failures:
+        raise DrillFailedError("\n\n".join(failures))
+
+
+def expectation_label(expectation: Expectation) -> str:
+    """A short, stable test name for an expectation.
+
+    Example:
+        >>> expectation_label(FiresExpectation(fires="CioHighErrorRate", within="9m"))
+        'fires(CioHighErrorRate)'
+        >>> expectation_label(SilentExpectation(silent="all"))
+        'silent(all)'
+    """
+    match expectation:
+        case FiresExpectation() | ResolvesExpectation():
+            labels = ",".join(f"{k}={v}" for k, v in sorted(expectation.labels.items()))
+            return f"{expectation.kind}({expectation.alert}{'{' + labels + '}' if labels else ''})"
+        case NotificationExpectation():
+            status = "" if expectation.status == "firing" else f",{expectation.status}"
+            return f"notification({expectation.notification}->{expectation.receiver}{status})"
+        case SilentExpectation():
+            return f"silent({_names(expectation.silent)})"
+        case RulesHaveDataExpectation():
+            return f"rules_have_data({_names(expectation.rules_have_data)})"
+        case TracesExpectation():
+            return f"traces({expectation.traces.service},{expectation.traces.status})"
+        case LogsExpectation():
+            return f"logs({expectation.logs})"
+        case DashboardExpectation():
+            return f"dashboard({Path(expectation.dashboard).name})"
+        case MetricExpectation():
+            return f"metric({expectation.metric})"
+    return expectation.kind
+
+
+def _names(names: str | list[str]) -> str:
+    return names if isinstance(names, str) else ",".join(names)
+
+
+def parse_images(pairs: list[str]) -> dict[Component, str]:
+    """``["prometheus=prom/prometheus:v2.55.1"]`` -> {Component.PROMETHEUS: ...}; FiredrillError on a bad pair.
+
+    Example:
+        >>> parse_images(["alertmanager=prom/alertmanager:v0.27.0"])
+        {<Component.ALERTMANAGER: 'alertmanager'>: 'prom/alertmanager:v0.27.0'}
+    """
+    images: dict[Component, str] = {}
+    for pair in pairs:
+        name, _, image = pair.partition("=")
+        try:
+            component = Component(name.strip())
+        except ValueError:
+            component = None
+        if component is None or not image.strip():
+            known = ", ".join(c.value for c in Component)
+            raise FiredrillError(f"--firedrill-image {pair!r}: expected COMPONENT=IMAGE with COMPONENT one of {known}")
+        images[component] = image.strip()
+    return images
+
+
+@dataclass
+class DrillSession:
+    """Runs drills one after another on a shared stack and keeps their results.
+
+    Example:
+        >>> session = DrillSession(stack="processes", compress=30)
+        >>> outcome = session.run(load_scenario("scenarios/customerio/baseline.yaml"))  # doctest: +SKIP
+        >>> session.finish()                                                             # doctest: +SKIP
+        ['2 drills, 1 stack start(s), 1 reuse(s)']
+    """
+
+    stack: ProviderName = "auto"
+    compress: float | None = None
+    seed: int | None = None
+    images: dict[Component, str] = field(default_factory=dict)
+    report_dir: Path | None = None
+    shared: SharedStack = field(default_factory=SharedStack)
+    outcomes: list[DrillOutcome] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _cache: dict[int, DrillOutcome] = field(default_factory=dict)
+
+    @classmethod
+    def from_options(
+        cls,
+        stack: ProviderName,
+        compress: float | None,
+        seed: int | None,
+        images: list[str],
+        report_dir: str | None,
+    ) -> DrillSession:
+        return cls(
+            stack=stack,
+            compress=compress,
+            seed=seed,
+            images=parse_images(images),
+            report_dir=Path(report_dir) if report_dir else None,
+        )
+
+    def run(self, scenario: Scenario, compress: float | None = None, seed: int | None = None) -> DrillOutcome:
+        """Run `scenario` (once per Scenario object: later calls return the same outcome)."""
+        key = id(scenario)
+        if key in self._cache and compress is None and seed is None:
+            return self._cache[key]
+        options = RunOptions(
+            stack=self.stack,
+            compress=compress if compress is not None else self.compress,
+            seed=seed if seed is not None else self.seed,
+            shared_stack=self.shared,
+            images=self.images,
+        )
+        outcome = DrillOutcome(scenario)
+        try:
+            outcome.results = run_scenario(scenario, options)
+        except FiredrillError as exc:
+            outcome.error = str(exc)
+        except Exception as exc:  # a broken drill must fail its tests, not the session
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            self.shared.close()  # its stack may be half-reconfigured; the next drill starts a fresh one
+        self._cache[key] = outcome
+        self.outcomes.append(outcome)
+        return outcome
+
+    def blank_stack(self) -> Stack:
+        """The shared stack with no rules and no scrape targets (for tests that drive it themselves)."""
+        spec = StackSpec(provider=self.stack, images=dict(self.images), quiet=True)
+        stack = self.shared.stack
+        if stack is not None and not stack.can_serve(spec):
+            # A drill's stack has compressed Prometheus flags; a blank one keeps them rather than restarting.
+            spec.prometheus = stack.spec.prometheus
+        return self.shared.acquire(spec)
+
+    def finish(self) -> list[str]:
+        """Stop the shared stack, write the reports if asked; returns lines worth printing."""
+        self.shared.close()
+        lines: list[str] = []
+        if self.outcomes:
+            lines.append(
+                f"{len(self.outcomes)} drill(s) on {self.shared.starts} stack start(s), {self.shared.reuses} reuse(s)"
+            )
+        if self.report_dir is not None and self.outcomes:
+            results = [r for outcome in self.outcomes for r in outcome.results]
+            k = self.compress or self.outcomes[0].scenario.compress
+            run = RunResult(compress=k, started_at=self.started_at, scenarios=results)
+            lines.append(f"reports: {write_json(self.report_dir, run)}, {write_junit(self.report_dir, run)}")
+        return lines

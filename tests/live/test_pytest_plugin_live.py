@@ -1,0 +1,82 @@
+"""`pytest` on a directory of drill YAMLs, for real: two drills on one shared stack, one test per expectation,
+a failure explained with its timeline, report.json and JUnit written, nothing left running.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import child_pids
+
+pytestmark = pytest.mark.live
+pytest_plugins = ["pytester"]
+
+DRILLS = Path(__file__).parent / "plugin_drills"
+
+
+def _copy_drill(source: Path, target: Path) -> None:
+    """The drill with its relative paths made absolute, so it runs from pytester's directory."""
+    data = yaml.safe_load(source.read_text())
+    data["rules"] = [str((source.parent / p).resolve()) for p in data["rules"]]
+    data["alertmanager"] = str((source.parent / data["alertmanager"]).resolve())
+    data["load"]["locustfile"] = str((source.parent / data["load"]["locustfile"]).resolve())
+    target.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
+    _copy_drill(DRILLS / "fires.yaml", pytester.path / "drill_1_fires.yaml")
+    _copy_drill(DRILLS / "quiet.yaml", pytester.path / "drill_2_quiet.yaml")
+    before = child_pids()
+    result = pytester.runpytest_subprocess(
+        "-v",
+        "-p",
+        "no:cacheprovider",
+        "--firedrill-stack",
+        "processes",
+        "--firedrill-report",
+        str(pytester.path / "out"),
+        "--junitxml",
+        str(pytester.path / "junit.xml"),
+        timeout=240,
+    )
+    output = result.stdout.str()
+    print(output)
+    # One test per expectation, named scenario::phase::expectation.
+    result.stdout.fnmatch_lines(
+        [
+            "*drill_1_fires.yaml::plugin-fires::baseline::silent(all) PASSED*",
+            "*drill_1_fires.yaml::plugin-fires::burst::fires(TrackErrors) PASSED*",
+            "*drill_1_fires.yaml::plugin-fires::burst::notification(TrackErrors->team-customerio) PASSED*",
+            "*drill_1_fires.yaml::plugin-fires::burst::fires(NeverFires) FAILED*",
+            # The second drill reuses the stack the first left with TrackErrors firing: nothing carries over.
+            "*drill_2_quiet.yaml::plugin-quiet::healthy::silent(all) PASSED*",
+            "*drill_2_quiet.yaml::plugin-quiet::healthy::rules_have_data(TrackErrors) PASSED*",
+        ]
+    )
+    result.assert_outcomes(passed=5, failed=1)
+    # The failure reads on its own in a CI log: phases and faults, the alert's states, values, notifications.
+    result.stdout.fnmatch_lines(
+        [
+            "*fires NeverFires: *(FAIL)",
+            "*phases (production time since start):*",
+            "*> burst *error(operation=track, rate=0.5*",
+            "*NeverFires: never left inactive*",
+            "*value of *alert when > 2*",
+            "*phase peak*",
+            "*notifications for NeverFires: none received*",
+        ]
+    )
+    assert "2 drill(s) on 1 stack start(s), 1 reuse(s)" in output
+    report = json.loads((pytester.path / "out" / "report.json").read_text())
+    assert [s["name"] for s in report["scenarios"]] == ["plugin-fires", "plugin-quiet"]
+    assert report["verdict"] == "fail"
+    junit = ET.parse(pytester.path / "junit.xml").getroot()
+    cases = junit.findall(".//testcase")
+    assert len(cases) == 6
+    assert len([c for c in cases if c.find("failure") is not None]) == 1
+    assert child_pids() <= before, "the plugin left processes running"
