@@ -17,10 +17,13 @@ test: setup lint
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit
 
+TOOLS_PATH := PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin"
+
 lint:
 	$(VENV)/ruff check harness tests benchmarks
 	$(VENV)/ruff format --check harness tests benchmarks
 	$(VENV)/mypy harness
+	$(TOOLS_PATH) actionlint
 
 bench: setup
 	$(VENV)/python benchmarks/stack_startup.py

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine: every step skips what is already there.
-#   - Debian packages: prometheus (promtool), prometheus-alertmanager (amtool), blackbox exporter, docker.io
+#   - Debian packages: prometheus (promtool), prometheus-alertmanager (amtool), blackbox exporter, and Docker
+#     with docker-compose when the machine has none (a CI runner's own Docker is kept)
 #   - Python venv in .venv with firedrill and its dev tools
-#   - Jaeger v2 built from its Go module (pinned in tools/jaeger/go.mod), cached in $JAEGER_BIN_DIR
+#   - Jaeger v2 built from its Go module (pinned in tools/jaeger/go.mod), and actionlint, into $JAEGER_BIN_DIR
 #   - dockerd started when it is installed but not running (root only), and the offline images built
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +13,13 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # 1. Debian packages
 need=()
-for pkg in prometheus prometheus-alertmanager prometheus-blackbox-exporter docker.io procps; do
+for pkg in prometheus prometheus-alertmanager prometheus-blackbox-exporter procps; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+command -v docker >/dev/null 2>&1 || need+=(docker.io)
+if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+  need+=(docker-compose)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq
@@ -52,7 +57,15 @@ if ! command -v jaeger >/dev/null 2>&1 && [ ! -x "$JAEGER_BIN_DIR/jaeger" ]; the
   (cd tools/jaeger && GOFLAGS=-mod=mod go build -o "$JAEGER_BIN_DIR/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger)
 fi
 
-# 4. Docker daemon and offline images (air-gapped: no registry is needed)
+# 4. actionlint, which checks .github/workflows in `make lint`
+ACTIONLINT_VERSION=v1.7.12
+if ! command -v actionlint >/dev/null 2>&1 && [ ! -x "$JAEGER_BIN_DIR/actionlint" ]; then
+  say "building actionlint $ACTIONLINT_VERSION into $JAEGER_BIN_DIR"
+  command -v go >/dev/null 2>&1 || { echo "setup: Go is needed to build actionlint; install Go 1.24+" >&2; exit 2; }
+  GOBIN="$JAEGER_BIN_DIR" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+fi
+
+# 5. Docker daemon and offline images (air-gapped: no registry is needed)
 if command -v dockerd >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then
     say "starting dockerd (vfs storage, no bridge, no iptables)"
