@@ -23,6 +23,7 @@ from harness.report.junit import write_junit
 from harness.report.results import RunResult, ScenarioResult
 from harness.report.table import print_report
 from harness.stack import teardown
+from harness.stack.shared import SharedStack
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="run N times and report verdicts that differ")
     parser.add_argument("--seed", type=int, help="random seed for the stub's faults")
     parser.add_argument("--parallel", type=int, default=1, help="run up to N scenarios at once, each in its own stack")
+    parser.add_argument(
+        "--fresh-stack",
+        action="store_true",
+        help="start a stack per drill (default without --parallel: one stack, reset between drills)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no live progress")
 
 
@@ -92,16 +98,27 @@ def run(args: argparse.Namespace) -> int:
     runs: list[list[ScenarioResult]] = []
     started_at = datetime.now(UTC)
     messages: list[str] = []
-    for attempt in range(max(1, args.repeat)):
-        with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
-            options = RunOptions(
-                stack=args.stack, compress=args.compress, seed=args.seed, on_progress=status.update, messages=messages
-            )
-            with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-                batches = list(pool.map(partial(run_scenario, options=options), scenarios))
-        runs.append([result for batch in batches for result in batch])
-        if args.repeat > 1:
-            console.print(f"run {attempt + 1}/{args.repeat} done")
+    # Drills one after another share a stack; parallel drills each need their own.
+    shared = SharedStack() if args.parallel <= 1 and not args.fresh_stack else None
+    try:
+        for attempt in range(max(1, args.repeat)):
+            with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
+                options = RunOptions(
+                    stack=args.stack,
+                    compress=args.compress,
+                    seed=args.seed,
+                    on_progress=status.update,
+                    messages=messages,
+                    shared_stack=shared,
+                )
+                with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+                    batches = list(pool.map(partial(run_scenario, options=options), scenarios))
+            runs.append([result for batch in batches for result in batch])
+            if args.repeat > 1:
+                console.print(f"run {attempt + 1}/{args.repeat} done")
+    finally:
+        if shared is not None:
+            shared.close()
     for message in dict.fromkeys(messages):
         console.print(f"[dim]{escape(message)}[/]")
     k = args.compress or scenarios[0].compress

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import string
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -101,7 +102,7 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
     check_rule_files(scenario.rules)
     work = Path(tempfile.mkdtemp(prefix=f"firedrill-{scenario.name}-"))
     try:
-        rule_files, rules_info, notes = _compress_rules(scenario, k, work)
+        rule_files, rules_info, notes = compress_scenario_rules(scenario, k, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -117,6 +118,9 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         dashboards=list(scenario.dashboards),
         prometheus=plan.prometheus_settings(),
         provider=options.stack,
+        # The stub and Locust listen on loopback only. Containers reach them with host networking on Linux;
+        # Docker Desktop forwards host.docker.internal to the host's loopback, so bridge works there.
+        network="host" if sys.platform.startswith("linux") else "bridge",
         quiet=options.quiet,
         images=dict(options.images),
     )
@@ -175,7 +179,7 @@ def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult
         return results
 
 
-def _compress_rules(
+def compress_scenario_rules(
     scenario: Scenario, k: float, work: Path
 ) -> tuple[list[Path], list[AlertRuleInfo], list[CompressionNote]]:
     """Each rule file rewritten for factor k into `work`, with per-alert timing info and compression notes."""
