@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from pathlib import Path
 from types import ModuleType
@@ -163,11 +164,22 @@ def resolve_profile_path(profile: str | Path) -> Path:
         return candidate
     if not re.fullmatch(r"[A-Za-z0-9_-]+", str(profile)):
         raise ProfileError(f"invalid profile name {profile!r}")
-    path = PROFILES_DIR / f"{profile}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
-        raise ProfileError(f"unknown profile {profile!r}; known: {', '.join(known) or 'none'}")
-    return path
+    directories = _profile_dirs()
+    for directory in directories:
+        if (directory / f"{profile}.yaml").is_file():
+            return directory / f"{profile}.yaml"
+    known = sorted({p.stem for directory in directories for p in directory.glob("*.yaml")})
+    raise ProfileError(
+        f"unknown profile {profile!r}; known: {', '.join(known) or 'none'} "
+        "(searched FIREDRILL_PROFILES_DIR, ./fixtures/profiles and the source checkout; or pass a YAML path)"
+    )
+
+
+def _profile_dirs() -> list[Path]:
+    """Where profile names are looked up: $FIREDRILL_PROFILES_DIR (colon-separated), the working directory's
+    fixtures/profiles (an installed firedrill run from a checkout), then the checkout firedrill came from."""
+    configured = [Path(p) for p in os.environ.get("FIREDRILL_PROFILES_DIR", "").split(os.pathsep) if p]
+    return list(dict.fromkeys([*configured, Path.cwd() / "fixtures" / "profiles", PROFILES_DIR]))
 
 
 def load_profile(profile: str | Path) -> Profile:

@@ -61,3 +61,13 @@ def test_unknown_profile() -> None:
         load_profile("nope")
     with pytest.raises(ProfileError, match="does not exist"):
         load_profile("/nonexistent/x.yaml")
+
+
+def test_profile_names_are_found_in_firedrill_profiles_dir(tmp_path, monkeypatch) -> None:
+    from harness.stub.profile import resolve_profile_path
+
+    source = Path(__file__).parents[2] / "fixtures" / "profiles" / "customerio.yaml"
+    (tmp_path / "mine.yaml").write_text(source.read_text())
+    monkeypatch.setenv("FIREDRILL_PROFILES_DIR", str(tmp_path))
+    assert resolve_profile_path("mine") == tmp_path / "mine.yaml"
+    assert resolve_profile_path("customerio").name == "customerio.yaml"
