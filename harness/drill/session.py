@@ -195,9 +195,9 @@ class DrillSession:
         """The shared stack with no rules and no scrape targets (for tests that drive it themselves)."""
         spec = StackSpec(provider=self.stack, images=dict(self.images), quiet=True)
         stack = self.shared.stack
-        if stack is not None and not stack.can_serve(spec):
-            # A drill's stack has compressed Prometheus flags; a blank one keeps them rather than restarting.
-            spec.prometheus = stack.spec.prometheus
+        if stack is not None:
+            # Keep what a drill's stack was started with (compressed flags, networking) rather than restart it.
+            spec.prometheus, spec.network = stack.spec.prometheus, stack.spec.network
         return self.shared.acquire(spec)
 
     def finish(self) -> list[str]:

@@ -19,6 +19,23 @@ pytest_plugins = ["pytester"]
 DRILLS = Path(__file__).parent / "plugin_drills"
 
 
+PYTHON_TESTS = """
+import httpx
+from harness.drill.session import assert_drill_passed
+
+
+def test_drill_from_python(firedrill_drill):
+    assert_drill_passed(firedrill_drill("drill_2_quiet.yaml"))
+
+
+def test_stack_and_stub_fixtures(firedrill_stack, firedrill_stub):
+    stub = firedrill_stub("customerio", lane="z")
+    assert "customerio_requests_total" in httpx.get(stub.metrics_url).text
+    assert firedrill_stack.prometheus.query("vector(1)")[0].value == 1
+    assert firedrill_stack.prometheus.query("up") == []   # reset: no targets, no series from the drills
+"""
+
+
 def _copy_drill(source: Path, target: Path) -> None:
     """The drill with its relative paths made absolute, so it runs from pytester's directory."""
     data = yaml.safe_load(source.read_text())
@@ -31,6 +48,7 @@ def _copy_drill(source: Path, target: Path) -> None:
 def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
     _copy_drill(DRILLS / "fires.yaml", pytester.path / "drill_1_fires.yaml")
     _copy_drill(DRILLS / "quiet.yaml", pytester.path / "drill_2_quiet.yaml")
+    pytester.makepyfile(test_python_drills=PYTHON_TESTS)
     before = child_pids()
     result = pytester.runpytest_subprocess(
         "-v",
@@ -56,9 +74,11 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             # The second drill reuses the stack the first left with TrackErrors firing: nothing carries over.
             "*drill_2_quiet.yaml::plugin-quiet::healthy::silent(all) PASSED*",
             "*drill_2_quiet.yaml::plugin-quiet::healthy::rules_have_data(TrackErrors) PASSED*",
+            "*test_python_drills.py::test_drill_from_python PASSED*",
+            "*test_python_drills.py::test_stack_and_stub_fixtures PASSED*",
         ]
     )
-    result.assert_outcomes(passed=5, failed=1)
+    result.assert_outcomes(passed=7, failed=1)
     # The failure reads on its own in a CI log: phases and faults, the alert's states, values, notifications.
     result.stdout.fnmatch_lines(
         [
@@ -71,12 +91,13 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             "*notifications for NeverFires: none received*",
         ]
     )
-    assert "2 drill(s) on 1 stack start(s), 1 reuse(s)" in output
+    # Three drills and the fixture tests, all on the stack the first drill started.
+    assert "3 drill(s) on 1 stack start(s), 3 reuse(s)" in output
     report = json.loads((pytester.path / "out" / "report.json").read_text())
-    assert [s["name"] for s in report["scenarios"]] == ["plugin-fires", "plugin-quiet"]
+    assert [s["name"] for s in report["scenarios"]] == ["plugin-fires", "plugin-quiet", "plugin-quiet"]
     assert report["verdict"] == "fail"
     junit = ET.parse(pytester.path / "junit.xml").getroot()
     cases = junit.findall(".//testcase")
-    assert len(cases) == 6
+    assert len(cases) == 8
     assert len([c for c in cases if c.find("failure") is not None]) == 1
     assert child_pids() <= before, "the plugin left processes running"
