@@ -1,0 +1,199 @@
+"""What a target really exports: series names, label names and values, family types and histogram buckets.
+
+Three sources, all read with prometheus_client's exposition parser:
+
+- ``http://host:port/metrics`` (a live target),
+- ``profile:NAME`` (a stub profile: the stub app is built in-process and its ``/metrics`` read through
+  Starlette's test client, no socket),
+- a saved exposition file (``file:PATH`` or just ``PATH``), Prometheus text or OpenMetrics.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import httpx
+from prometheus_client.metrics_core import Metric
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
+from prometheus_client.parser import text_string_to_metric_families
+
+from harness.lint.source import LintInputError, display_path, read_text
+
+Role = Literal["value", "total", "bucket", "sum", "count", "created", "quantile"]
+
+# Series Prometheus writes for every scrape target, with the target labels it adds to all series.
+TARGET_LABELS = frozenset({"job", "instance"})
+SCRAPE_SERIES = (
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series name of the exposition (``x_total``, ``x_bucket``, ...) and the family it belongs to."""
+
+    name: str
+    family: str
+    type: str  # the family's TYPE: counter, gauge, histogram, summary, gaugehistogram, info, stateset, unknown
+    role: Role
+    labels: frozenset[str]
+    values: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_counter(self) -> bool:
+        """A monotonic series: a counter's ``_total``, a histogram's or summary's ``_bucket``/``_sum``/``_count``."""
+        if self.role == "created":
+            return False
+        return self.type == "counter" or (self.type in ("histogram", "summary") and self.role != "quantile")
+
+    @property
+    def is_gauge(self) -> bool:
+        """A series that goes up and down: gauges, summary quantiles, ``_created`` timestamps, info metrics."""
+        return self.type in ("gauge", "info", "stateset", "gaugehistogram") or self.role in ("quantile", "created")
+
+
+@dataclass(frozen=True)
+class Exposition:
+    """The union of one or more targets' expositions.
+
+    >>> expo = Exposition.parse("# TYPE x_total counter\\nx_total{a=\\"1\\"} 3\\n", "x.prom")
+    >>> expo.series["x_total"].is_counter, sorted(expo.labels_of("x_total") or [])
+    (True, ['a', 'instance', 'job'])
+    """
+
+    sources: tuple[str, ...]
+    series: dict[str, Series]
+    buckets: dict[str, tuple[float, ...]]  # finite ``le`` bounds per ``_bucket`` series name
+
+    def labels_of(self, name: str) -> frozenset[str] | None:
+        """Label names of series ``name`` including the target labels Prometheus adds; None if not exported."""
+        found = self.series.get(name)
+        return None if found is None else found.labels | TARGET_LABELS
+
+    @classmethod
+    def parse(cls, text: str, source: str) -> Exposition:
+        """Parse exposition ``text``; a malformed one raises LintInputError naming ``source``."""
+        parse = openmetrics_families if text.rstrip().endswith("# EOF") else text_string_to_metric_families
+        try:
+            families = list(parse(text))
+        except (ValueError, TypeError, IndexError) as exc:
+            raise LintInputError(
+                f"{source}:1: not a Prometheus text exposition ({exc}); give a /metrics "
+                "page saved with `curl -s URL/metrics > FILE`"
+            ) from None
+        return cls.build(families, (source,))
+
+    @classmethod
+    def build(cls, families: Iterable[Metric], sources: tuple[str, ...]) -> Exposition:
+        """Index parsed families by series name; the per-target scrape series are added."""
+        labels: dict[str, set[str]] = defaultdict(set)
+        values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        meta: dict[str, tuple[str, str, Role]] = {}
+        bounds: dict[str, set[float]] = defaultdict(set)
+        for family in families:
+            for sample in family.samples:
+                meta.setdefault(sample.name, (family.name, family.type, _role(family, sample.name, sample.labels)))
+                for key, value in sample.labels.items():
+                    labels[sample.name].add(key)
+                    values[sample.name][key].add(value)
+                if sample.name.endswith("_bucket") and "le" in sample.labels:
+                    bound = float(sample.labels["le"])
+                    if math.isfinite(bound):
+                        bounds[sample.name].add(bound)
+        series = {
+            name: Series(
+                name, fam, typ, role, frozenset(labels[name]), {k: frozenset(v) for k, v in values[name].items()}
+            )
+            for name, (fam, typ, role) in meta.items()
+        }
+        for name in SCRAPE_SERIES:
+            series.setdefault(name, Series(name, name, "gauge", "value", frozenset()))
+        return cls(sources, series, {k: tuple(sorted(v)) for k, v in bounds.items()})
+
+    @classmethod
+    def merge(cls, parts: list[Exposition]) -> Exposition:
+        """One exposition covering several targets (a name exported by any of them exists)."""
+        series: dict[str, Series] = {}
+        buckets: dict[str, tuple[float, ...]] = {}
+        for part in parts:
+            for name, s in part.series.items():
+                old = series.get(name)
+                if old is None:
+                    series[name] = s
+                else:
+                    merged = {
+                        k: old.values.get(k, frozenset()) | s.values.get(k, frozenset())
+                        for k in old.values.keys() | s.values.keys()
+                    }
+                    series[name] = Series(name, old.family, old.type, old.role, old.labels | s.labels, merged)
+            for name, b in part.buckets.items():
+                buckets[name] = tuple(sorted(set(buckets.get(name, ())) | set(b)))
+        return cls(tuple(src for p in parts for src in p.sources), series, buckets)
+
+
+def _role(family: Metric, name: str, sample_labels: dict[str, str]) -> Role:
+    suffix = name[len(family.name) :]
+    if suffix in ("_total", "_bucket", "_sum", "_count", "_created"):
+        return "total" if suffix == "_total" else suffix[1:]  # type: ignore[return-value]
+    if suffix in ("_gsum", "_gcount"):
+        return "sum" if suffix == "_gsum" else "count"
+    if family.type == "summary" and "quantile" in sample_labels:
+        return "quantile"
+    return "value"
+
+
+def load_target(spec: str) -> Exposition:
+    """The exposition named by ``spec``: ``http(s)://...``, ``profile:NAME``, ``file:PATH`` or a file path.
+
+    >>> "customerio_requests_total" in load_target("profile:customerio").series
+    True
+    """
+    if spec.startswith(("http://", "https://")):
+        return Exposition.parse(_fetch(spec), spec)
+    if spec.startswith("profile:"):
+        return Exposition.parse(_profile_metrics(spec.removeprefix("profile:")), spec)
+    path = Path(spec.removeprefix("file:"))
+    if spec.startswith("file:") or path.exists():
+        return Exposition.parse(read_text(path, "exposition file"), display_path(path))
+    raise LintInputError(
+        f"--target {spec}: not a URL, profile or file; expected http(s)://HOST:PORT/metrics, "
+        "profile:NAME or the path of a saved exposition"
+    )
+
+
+def _fetch(url: str) -> str:
+    try:
+        response = httpx.get(url, timeout=10.0, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise LintInputError(f"{url}: cannot fetch metrics ({exc}); check that the target is up") from None
+    if response.status_code != 200:
+        raise LintInputError(f"{url}: HTTP {response.status_code}; expected 200 from the metrics endpoint")
+    return response.text
+
+
+def _profile_metrics(name: str) -> str:
+    from harness.stub.app import create_app
+    from harness.stub.profile import ProfileError
+
+    with warnings.catch_warnings():
+        # starlette.testclient warns about its httpx usage on import; not ours to fix.
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    try:
+        app = create_app(name)
+    except ProfileError as exc:
+        raise LintInputError(f"profile:{name}: {exc}; give an existing profile (fixtures/profiles/)") from None
+    # No `with`: the lifespan (queue workers) is not needed to render the exposition.
+    response = TestClient(app).get("/metrics")
+    return response.text
