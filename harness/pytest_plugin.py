@@ -31,6 +31,7 @@ import pytest
 from harness.drill.model import Expectation, Scenario, load_scenario
 from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
 from harness.drill.yamlsrc import ScenarioError
+from harness.errors import FiredrillError
 from harness.stack import Stack, StackSpec
 from harness.stub.process import StubProcess
 
@@ -59,13 +60,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "firedrill: a firedrill drill expectation (added to every drill test)")
     for tag, meaning in _KNOWN_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")
-    config.stash[_SESSION] = DrillSession.from_options(
-        stack=config.getoption("--firedrill-stack"),
-        compress=config.getoption("--firedrill-compress"),
-        seed=config.getoption("--firedrill-seed"),
-        images=config.getoption("--firedrill-image"),
-        report_dir=config.getoption("--firedrill-report"),
-    )
+    try:
+        config.stash[_SESSION] = DrillSession.from_options(
+            stack=config.getoption("--firedrill-stack"),
+            compress=config.getoption("--firedrill-compress"),
+            seed=config.getoption("--firedrill-seed"),
+            images=config.getoption("--firedrill-image"),
+            report_dir=config.getoption("--firedrill-report"),
+        )
+    except FiredrillError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -76,8 +76,8 @@ def test_broken_drill_is_a_collection_error_with_file_and_line(pytester: pytest.
 
 def test_bad_image_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--firedrill-image", "prometeus=x", "-p", "no:cacheprovider")
-    assert result.ret != 0
-    assert "COMPONENT=IMAGE" in (result.stdout.str() + result.stderr.str())
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --firedrill-image 'prometeus=x': expected COMPONENT=IMAGE *"])
 
 
 def test_expectation_labels() -> None:
