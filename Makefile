@@ -28,6 +28,7 @@ lint:
 
 bench: setup
 	$(VENV)/python benchmarks/stack_startup.py
+	$(VENV)/python benchmarks/shared_stack.py
 	$(VENV)/python benchmarks/stub_throughput.py
 	$(VENV)/python benchmarks/drill_overhead.py
 
