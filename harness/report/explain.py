@@ -12,6 +12,7 @@ from harness.drill.timeline import PhaseWindow, Timeline
 from harness.report.results import ScenarioResult
 
 _MAX_TRANSITIONS = 12
+_STRIP_WIDTH = 60
 _MAX_NOTIFICATIONS = 8
 
 
@@ -30,6 +31,7 @@ def explain(result: ScenarioResult, phase: str, verdict: Verdict) -> str:
     mark = "PASS" if verdict.passed else "FAIL"
     lines = [f"{verdict.kind} {verdict.alert or ''}".rstrip() + f": {verdict.reason} ({mark})"]
     lines += _phases(timeline, phase)
+    lines += _strip(timeline, verdict.alert)
     if verdict.alert:
         lines += _transitions(timeline, verdict.alert)
         window = timeline.phase(phase)
@@ -57,6 +59,53 @@ def _phases(timeline: Timeline, current: str) -> list[str]:
         )
         lines.append(f"  {pointer} {window.name:<{width}}  {span:<18} {faults}{applied}")
     return lines
+
+
+def _strip(timeline: Timeline, alert: str | None, width: int = _STRIP_WIDTH) -> list[str]:
+    """Phases, faults, the alert's state and its notifications as aligned rows of characters, one column per
+    equal slice of the drill, so what happened when can be read at a glance in a CI log."""
+    end = timeline.end
+    if end <= 0:
+        return []
+    cell = end / width
+
+    def column(wall_s: float) -> int:
+        return min(width - 1, max(0, int(wall_s / cell)))
+
+    phases = [" "] * width
+    for window in timeline.phases:
+        first, last = column(window.start), column(window.end)
+        phases[first] = "|"
+        for offset, char in enumerate(window.name[: max(0, last - first - 1)]):
+            phases[first + 1 + offset] = char
+    middles = [(i + 0.5) * cell for i in range(width)]
+    faults = ["~" if _faulted(timeline, t) else "." for t in middles]
+    rows = [
+        f"  timeline (production time, one column = {human_duration(cell * timeline.k)}):",
+        f"    phases  {''.join(phases)}".rstrip(),
+        f"    faults  {''.join(faults)}   (~ faults applied)",
+    ]
+    if alert:
+        states = {"inactive": ".", "pending": "p", "firing": "F"}
+        rows.append(
+            f"    alert   {''.join(states[timeline.state_at(alert, t)] for t in middles)}   (p pending, F firing)"
+        )
+        sent = ["."] * width
+        for n in timeline.notifications:
+            if alert in n.alertnames:
+                sent[column(n.t)] = "^" if n.status == "firing" else "v"
+        rows.append(f"    notify  {''.join(sent)}   (^ firing, v resolved)")
+    end_label = _at(timeline, end)
+    rows.append(f"            0s{end_label:>{width - 2}}")
+    return rows
+
+
+def _faulted(timeline: Timeline, wall_s: float) -> bool:
+    for window in timeline.phases:
+        if window.start <= wall_s < window.end and window.faults:
+            applied = window.faults_applied_at if window.faults_applied_at is not None else window.start
+            return wall_s >= applied
+    return False
 
 
 def _fault(fault: dict[str, object]) -> str:

@@ -71,6 +71,7 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             "*drill_1_fires.yaml::plugin-fires::burst::fires(TrackErrors) PASSED*",
             "*drill_1_fires.yaml::plugin-fires::burst::notification(TrackErrors->team-customerio) PASSED*",
             "*drill_1_fires.yaml::plugin-fires::burst::fires(NeverFires) FAILED*",
+            "*drill_1_fires.yaml::plugin-fires::burst::notification(TrackErrors->pager-customerio) FAILED*",
             # The second drill reuses the stack the first left with TrackErrors firing: nothing carries over.
             "*drill_2_quiet.yaml::plugin-quiet::healthy::silent(all) PASSED*",
             "*drill_2_quiet.yaml::plugin-quiet::healthy::rules_have_data(TrackErrors) PASSED*",
@@ -78,17 +79,28 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             "*test_python_drills.py::test_stack_and_stub_fixtures PASSED*",
         ]
     )
-    result.assert_outcomes(passed=7, failed=1)
+    result.assert_outcomes(passed=7, failed=2)
     # The failure reads on its own in a CI log: phases and faults, the alert's states, values, notifications.
     result.stdout.fnmatch_lines(
         [
             "*fires NeverFires: *(FAIL)",
             "*phases (production time since start):*",
             "*> burst *error(operation=track, rate=0.5*",
+            "*timeline (production time, one column = *",
+            "*alert   ....*(p pending, F firing)",
             "*NeverFires: never left inactive*",
             "*value of *alert when > 2*",
             "*phase peak*",
             "*notifications for NeverFires: none received*",
+        ]
+    )
+    # The wrong receiver: the strip shows the alert firing and notified; the list says where it went.
+    result.stdout.fnmatch_lines(
+        [
+            "*notification TrackErrors: *(FAIL)",
+            "*alert   ....*pp*FFF*(p pending, F firing)",
+            "*notify  ....*^*(^ firing, v resolved)",
+            "*firing   -> team-customerio  TrackErrors",
         ]
     )
     # Three drills and the fixture tests, all on the stack the first drill started.
@@ -98,6 +110,6 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
     assert report["verdict"] == "fail"
     junit = ET.parse(pytester.path / "junit.xml").getroot()
     cases = junit.findall(".//testcase")
-    assert len(cases) == 8
-    assert len([c for c in cases if c.find("failure") is not None]) == 1
+    assert len(cases) == 9
+    assert len([c for c in cases if c.find("failure") is not None]) == 2
     assert child_pids() <= before, "the plugin left processes running"

@@ -43,6 +43,12 @@ def test_explanation_has_every_part_in_production_time() -> None:
     assert "     5m  pending  {operation=track}  value 0.06" in text
     assert "    10m  firing" in text
     assert "value of ratio, alert when > 0.05:" in text
+    # The strip: 60 columns of 12 s production each; faults from 2m, pending at 5m, firing at 10m, notified 10m30s.
+    assert "  timeline (production time, one column = 12s):" in lines
+    assert "    phases  |baseline |burst" in lines
+    assert "    faults  " + "." * 10 + "~" * 50 + "   (~ faults applied)" in lines
+    assert "    alert   " + "." * 25 + "p" * 25 + "F" * 10 + "   (p pending, F firing)" in lines
+    assert "    notify  " + "." * 52 + "^" + "." * 7 + "   (^ firing, v resolved)" in lines
     assert "budget ends        9m  0.09" in text  # t0 + 420s/30 = 18 s wall = 9m production
     assert "phase peak" in text and "0.12" in text
     assert "    10m30s  firing   -> team  HighErrors" in text
