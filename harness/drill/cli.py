@@ -18,6 +18,7 @@ from harness.drill.model import Scenario, load_scenario
 from harness.drill.run import Progress, RunOptions, run_scenario
 from harness.drill.yamlsrc import ScenarioError
 from harness.errors import FiredrillError
+from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
 from harness.report.results import RunResult, ScenarioResult
@@ -125,6 +126,12 @@ def run(args: argparse.Namespace) -> int:
     results = RunResult(compress=k, started_at=started_at, scenarios=runs[-1], repeats=runs[:-1])
     out = Console()
     print_report(results, out if out.is_terminal else Console(width=200))
+    for result in results.scenarios:
+        for phase in result.phases:
+            for verdict in phase.verdicts:
+                if not verdict.passed:
+                    # Plain print: explanations are aligned text for CI logs, not rich markup.
+                    print(f"\n{result.name} [{result.lane}] {phase.phase}: {explain(result, phase.phase, verdict)}")
     if args.report:
         args.report.mkdir(parents=True, exist_ok=True)
         write_json(args.report, results)

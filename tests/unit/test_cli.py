@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import child_pids
 
 
@@ -44,3 +46,26 @@ def test_stack_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]
     assert line.startswith("firedrill: error: ") and "r.yml" in line
+
+
+def test_run_explains_each_failed_expectation_below_the_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The judging and printing of `firedrill run`, on a hand-made result (no programs run)."""
+    from harness.cli import main
+    from harness.drill import cli as drill_cli
+    from tests.unit.test_explain import _result
+
+    result, _ = _result()
+    monkeypatch.setattr(drill_cli, "run_scenario", lambda scenario, options: [result])
+    monkeypatch.setattr(drill_cli, "SharedStack", lambda: _NoStack())
+    code = main(["run", "scenarios/customerio/error-burst.yaml", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "burst [0] burst: fires HighErrors: fired after 8m, budget 7m (FAIL)" in out
+    assert "    alert   " in out and "(p pending, F firing)" in out
+
+
+class _NoStack:
+    def close(self) -> None:
+        pass
