@@ -86,24 +86,6 @@ def _add_stack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build.set_defaults(handler=_images_build)
 
 
-def _add_stub_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    import importlib
-
-    serve = importlib.import_module("harness.stub.serve")
-    stub = sub.add_parser("stub", help="run the instrumented stub service alone")
-    serve.add_arguments(stub)
-    stub.set_defaults(handler=serve.run)
-
-
-def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    import importlib
-
-    drill_cli = importlib.import_module("harness.drill.cli")
-    run = sub.add_parser("run", help="run drill scenarios and judge them")
-    drill_cli.add_arguments(run)
-    run.set_defaults(handler=drill_cli.run)
-
-
 _Adder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
@@ -126,18 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     adders: list[_Adder] = [
         _add_stack_parser,
-        _add_stub_parser,
-        _add_run_parser,
+        _delegate("stub", "harness.stub.serve", "run the instrumented stub service alone"),
+        _delegate("run", "harness.drill.cli", "run drill scenarios and judge them"),
         _delegate("lint", "harness.lint.cli", "static checks of rules, dashboards and routes"),
         _delegate("compare", "harness.report.compare", "compare two report.json files; exit 1 on regression"),
         _delegate("compose", "harness.compose", "write docker-compose configs for a scenario"),
         _delegate("sink", "harness.stack.sink_cli", "run the notification sink alone (for docker-compose)"),
     ]
     for add in adders:
-        try:
-            add(sub)
-        except ImportError:  # a part still being built must not take the others down
-            continue
+        add(sub)
     return parser
 
 

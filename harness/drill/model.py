@@ -28,7 +28,8 @@ from harness.drill.promql import check_expr, parse_duration_s
 from harness.drill.yamlsrc import Problem, ScenarioError, YamlDoc, problems_from_validation
 
 
-def _duration(value: Any) -> float:
+def duration_value(value: Any) -> float:
+    """A Prometheus duration from YAML: "5m" -> 300.0, and a bare 0; anything else is a ValueError."""
     if isinstance(value, str):
         return parse_duration_s(value)
     if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:
@@ -43,7 +44,7 @@ def _path(value: Any, info: ValidationInfo) -> Path:
     return (base / Path(value).expanduser()).resolve()
 
 
-Duration = Annotated[float, BeforeValidator(_duration)]
+Duration = Annotated[float, BeforeValidator(duration_value)]
 RelPath = Annotated[Path, BeforeValidator(_path)]
 
 

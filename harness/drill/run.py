@@ -33,7 +33,15 @@ from harness.drill.model import (
 from harness.drill.observe import Observer
 from harness.drill.piiscan import scan_log
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
-from harness.drill.timeline import DashboardResult, LogScan, Notification, PhaseWindow, SpanSummary, Timeline
+from harness.drill.timeline import (
+    DashboardResult,
+    LogScan,
+    Notification,
+    PhaseWindow,
+    SpanSummary,
+    Timeline,
+    describe_fault,
+)
 from harness.errors import FiredrillError
 from harness.load import LoadPhase, LocustRun
 from harness.report.results import ScenarioResult
@@ -242,7 +250,7 @@ def _run_phases(
                 rps = sum(load.stats().current_rps for load in loads)
                 options.on_progress(
                     Progress(scenario.name, phase.name, index, len(scenario.phases), now, end_at - now,
-                             [_fault_text(f) for f in faults], observer.current_states(), rps, scenario.compress)
+                             [describe_fault(f) for f in faults], observer.current_states(), rps, scenario.compress)
                 )  # fmt: skip
             time.sleep(min(0.25, max(0.0, end_at - now)))
         window = PhaseWindow(name=phase.name, start=start, end=clock(), faults=faults, faults_applied_at=applied)
@@ -396,11 +404,6 @@ def _in_lane(labels: dict[str, str], lane: str, address: str) -> bool:
     if "instance" in labels:
         return labels["instance"] == address
     return True
-
-
-def _fault_text(fault: dict[str, object]) -> str:
-    details = ", ".join(f"{k}={v}" for k, v in fault.items() if k != "kind")
-    return f"{fault['kind']}({details})"
 
 
 __all__ = ["CompressionNote", "Progress", "RunOptions", "run_scenario"]

@@ -47,6 +47,16 @@ class Notification(BaseModel):
     t: float
 
 
+def describe_fault(fault: dict[str, Any]) -> str:
+    """A fault as one short phrase.
+
+    >>> describe_fault({"kind": "error", "operation": "track", "rate": 0.08})
+    'error(operation=track, rate=0.08)'
+    """
+    details = ", ".join(f"{key}={value}" for key, value in fault.items() if key != "kind")
+    return f"{fault.get('kind', '?')}({details})"
+
+
 class PhaseWindow(BaseModel):
     """When a phase ran; ``faults_applied_at`` is when the stub acknowledged its faults (None: not yet)."""
 

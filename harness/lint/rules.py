@@ -17,20 +17,12 @@ from typing import Annotated, Any, Literal
 import promql_parser as pp
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from harness.drill.promql import parse_duration_s
+from harness.drill.model import Duration, duration_value
 from harness.drill.yamlsrc import problems_from_validation
 from harness.lint.model import Finding, Query, Rule, Severity
 from harness.lint.source import YamlSource
 from harness.lint.walk import locate_parse_error
 from harness.stack.stack import _promtool_problem
-
-
-def _duration(value: Any) -> float:
-    if isinstance(value, str):
-        return parse_duration_s(value)
-    if value == 0 and not isinstance(value, bool):
-        return 0.0
-    raise ValueError(f"{value!r} has no unit; expected a Prometheus duration like 30s, 5m, 1h30m")
 
 
 def _text(value: Any) -> str:
@@ -40,7 +32,6 @@ def _text(value: Any) -> str:
     raise ValueError(f"{type(value).__name__} is not a string; expected a string")
 
 
-Duration = Annotated[float, BeforeValidator(_duration)]
 Text = Annotated[str, BeforeValidator(_text)]
 
 
@@ -119,7 +110,7 @@ def load_rule_file(path: Path, evaluation_s: float) -> RuleFile:
         if not isinstance(group, dict):
             continue
         try:
-            interval = _duration(group["interval"]) if "interval" in group else evaluation_s
+            interval = duration_value(group["interval"]) if "interval" in group else evaluation_s
         except ValueError:
             interval = evaluation_s
         for ri, raw in enumerate(group.get("rules") or [] if isinstance(group.get("rules"), list) else []):

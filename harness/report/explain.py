@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from harness.drill.expect import Verdict, human_duration
 from harness.drill.promql import format_number
-from harness.drill.timeline import PhaseWindow, Timeline
+from harness.drill.timeline import PhaseWindow, Timeline, describe_fault
 from harness.report.results import ScenarioResult
 
 _MAX_TRANSITIONS = 12
@@ -51,7 +51,7 @@ def _phases(timeline: Timeline, current: str) -> list[str]:
     for window in timeline.phases:
         pointer = ">" if window.name == current else " "
         span = f"{_at(timeline, window.start)} .. {_at(timeline, window.end)}"
-        faults = ", ".join(_fault(f) for f in window.faults) or "no faults"
+        faults = ", ".join(describe_fault(f) for f in window.faults) or "no faults"
         applied = (
             f" (applied at {_at(timeline, window.faults_applied_at)})"
             if window.faults and window.faults_applied_at is not None
@@ -106,11 +106,6 @@ def _faulted(timeline: Timeline, wall_s: float) -> bool:
             applied = window.faults_applied_at if window.faults_applied_at is not None else window.start
             return wall_s >= applied
     return False
-
-
-def _fault(fault: dict[str, object]) -> str:
-    details = ", ".join(f"{key}={value}" for key, value in fault.items() if key != "kind")
-    return f"{fault.get('kind', '?')}({details})"
 
 
 def _transitions(timeline: Timeline, alert: str) -> list[str]:
