@@ -1,11 +1,15 @@
 # make demo: a real fault drill on local processes.  make test: the whole test suite.
 # Both run `make setup` first, which installs everything and skips what is already there.
-.PHONY: setup demo test unit lint bench clean
+.PHONY: setup docker demo test unit lint bench clean
 
 VENV := .venv/bin
 
 setup:
 	@bash scripts/setup.sh
+
+# Only the Docker engine: install it where only a client is present, start dockerd, build the offline images.
+docker:
+	@bash scripts/setup.sh docker
 
 demo: setup
 	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \

@@ -34,7 +34,7 @@ def docker_client(timeout: float = 5.0) -> Any:
     except Exception as exc:  # docker raises several unrelated types for "no daemon"
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise StackError(
-            f"containers: no Docker daemon answers ({reason}); start dockerd (`make docker`) or use --stack processes"
+            f"containers: no Docker daemon answers ({reason}); start one with `make docker` (installs and starts dockerd) or use --stack processes"
         ) from None
 
 

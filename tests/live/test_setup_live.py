@@ -1,0 +1,34 @@
+"""The standing guard against "a Docker client taken for a Docker engine": set-up's decision on this machine,
+after `make setup`, agrees with what really answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import docker_ready
+
+SETUP = Path(__file__).resolve().parents[2] / "scripts" / "setup.sh"
+
+
+def _decision() -> str:
+    result = subprocess.run(["bash", str(SETUP), "plan"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)["docker"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="set-up starts dockerd only as root")
+def test_after_setup_a_daemon_answers_and_the_offline_images_exist() -> None:
+    # `make test` runs `make setup` first: by now a root machine must have a daemon, whatever it started with.
+    assert _decision() == "running", "set-up left no Docker daemon running; run `make docker` and read its output"
+    assert docker_ready() is None, docker_ready()
+
+
+def test_the_decision_matches_what_answers() -> None:
+    docker = shutil.which("docker")
+    answers = docker is not None and subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode == 0
+    assert (_decision() == "running") == answers
