@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from harness.drill.model import load_scenario
-from harness.drill.promql import top_level_comparison
 from harness.drill.run import RunOptions, run_scenario
+from harness.promql.expr import top_level_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "fixtures" / "customerio" / "alerts.yml"

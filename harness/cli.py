@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.errors import FiredrillError
+from harness.errors import FiredrillError, InputError, Interrupted
 
 
 def _stack_up(args: argparse.Namespace) -> int:
@@ -105,6 +106,7 @@ def _delegate(name: str, module: str, help_text: str) -> _Adder:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="firedrill", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--debug", action="store_true", help="print tracebacks (errors are one line without it)")
     sub = parser.add_subparsers(dest="command", required=True)
     adders: list[_Adder] = [
         _add_stack_parser,
@@ -121,15 +123,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `firedrill` console script; returns the exit code (0 pass, 1 fail, 2 error)."""
+    """Entry point of the `firedrill` console script; returns the exit code (0 pass, 1 fail, 2 error, 130 Ctrl-C).
+
+    Every firedrill error is printed as one line per problem; a traceback only with ``--debug``.
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
+    except Interrupted as exc:
+        print(f"firedrill: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except InputError as exc:
+        if args.debug:
+            traceback.print_exc()
+        for problem in exc.problems:
+            print(str(problem) if problem.file else f"firedrill: error: {problem.message}", file=sys.stderr)
+        return exc.exit_code
     except FiredrillError as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"firedrill: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        print("firedrill: interrupted; everything started was stopped", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in firedrill: still one line, and the way to the traceback
+        if args.debug:
+            raise
+        print(f"firedrill: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)  # fmt: skip
+        return 2
 
 
 if __name__ == "__main__":

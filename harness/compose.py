@@ -30,12 +30,12 @@ import yaml
 from harness.drill.model import Scenario, load_scenario
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
 from harness.drill.run import compress_scenario_rules
-from harness.drill.yamlsrc import ScenarioError, YamlDoc
-from harness.errors import FiredrillError
+from harness.errors import FiredrillError, InputError
 from harness.stack.launch import CONTAINER_DIRS, STANDARD_PORTS, START_ORDER, Launch, Wiring, build_launch
 from harness.stack.spec import Component, ScrapeTarget, StackSpec
 from harness.stack.stack import check_rule_files
 from harness.stub.profile import ProfileError, resolve_profile_path
+from harness.yamlsrc import YamlDoc
 
 DEFAULT_OUT = Path("out/compose")
 # Addresses inside the pod; docker-compose.yml starts the stub, the sink and Locust on these.
@@ -155,7 +155,7 @@ def render_compose(scenario_path: Path, out_dir: Path, compress: float | None = 
     """Write the compose files for the scenario under `out_dir`; return the written paths, sorted.
 
     Files of an earlier rendering that this one does not write are removed (only inside the directories a
-    rendering owns, see OWNED_DIRS), so a mount never serves another scenario's rules. Raises ScenarioError
+    rendering owns, see OWNED_DIRS), so a mount never serves another scenario's rules. Raises InputError
     (`file:line: ...`) for a malformed scenario, FiredrillError for other bad input.
 
     Example:
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     """
     try:
         written = render_compose(args.scenario, args.out, args.compress)
-    except ScenarioError as exc:
+    except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     print(f"wrote {len(written)} files under {args.out}")
@@ -219,7 +219,7 @@ def _problem(scenario: Scenario, doc: YamlDoc | None, loc: tuple[str, ...], mess
     """`file:line: message` for a scenario read from a file; the bare message for one built in code."""
     if doc is None:
         return FiredrillError(f"scenario {scenario.name}: {message}")
-    return ScenarioError([doc.problem(loc, message)])
+    return InputError([doc.problem(loc, message)])
 
 
 def _profile_file(scenario: Scenario, doc: YamlDoc | None) -> Path:

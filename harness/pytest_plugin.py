@@ -28,10 +28,10 @@ from typing import Any
 
 import pytest
 
-from harness.drill.model import Expectation, Scenario, load_scenario
+from harness.drill.expectations import Expectation
+from harness.drill.model import Scenario, load_scenario
 from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
-from harness.drill.yamlsrc import ScenarioError
-from harness.errors import FiredrillError
+from harness.errors import FiredrillError, InputError
 from harness.stack import Stack, StackSpec
 from harness.stub.process import StubProcess
 
@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--firedrill-stack", default="auto", choices=["auto", "containers", "processes"])
     group.addoption("--firedrill-compress", type=float, default=None, help="time-compression factor for every drill")
     group.addoption("--firedrill-seed", type=int, default=None, help="seed for every drill's faults and load")
-    group.addoption("--firedrill-report", metavar="DIR", default=None, help="write report.json and report.xml here")
+    group.addoption("--firedrill-report", metavar="DIR", default=None, help="write report.json and junit.xml here")
     group.addoption(
         "--firedrill-image",
         action="append",
@@ -101,7 +101,7 @@ class DrillFile(pytest.File):
     def collect(self) -> Iterator[DrillScenario]:
         try:
             scenario = load_scenario(self.path)
-        except ScenarioError as exc:
+        except InputError as exc:
             raise self.CollectError(str(exc)) from None
         yield DrillScenario.from_parent(self, name=scenario.name, scenario=scenario)
 
@@ -142,13 +142,21 @@ class DrillPhase(pytest.Collector):
                 label = f"{label}#{seen[label]}"
             for lane_index in range(lanes):
                 name = label if lanes == 1 else f"{label}[lane {lane_index}]"
-                yield ExpectationItem.from_parent(
+                item = ExpectationItem.from_parent(
                     self, name=name, expectation=expectation, expectation_index=index, lane_index=lane_index
                 )
+                if expectation.xfail is not None:
+                    # pytest's own strict xfail: a failure is XFAIL, an expectation that holds is XPASS(strict).
+                    item.add_marker(pytest.mark.xfail(reason=expectation.xfail, strict=True, raises=DrillFailed))
+                yield item
 
 
 class DrillFailed(Exception):
     """An expectation's verdict was a fail; the message carries the explanation."""
+
+
+class DrillEnvironmentError(Exception):
+    """The drill gave no verdict: it could not run, or its own stack broke. Reported as a pytest error."""
 
 
 class ExpectationItem(pytest.Item):
@@ -160,16 +168,26 @@ class ExpectationItem(pytest.Item):
         self.expectation_index = expectation_index
         self.lane_index = lane_index
 
-    def runtest(self) -> None:
+    def _outcome(self) -> tuple[DrillOutcome, int]:
         phase_node = self.parent
         assert isinstance(phase_node, DrillPhase) and isinstance(phase_node.parent, DrillScenario)
-        outcome = phase_node.parent.results()
-        explanation = outcome.explain(self.lane_index, phase_node.phase_index, self.expectation_index)
+        return phase_node.parent.results(), phase_node.phase_index
+
+    def setup(self) -> None:
+        # The drill runs here, once per scenario: a drill that could not give a verdict is an error, not a fail.
+        outcome, _ = self._outcome()
+        problem = outcome.environment_error(self.lane_index)
+        if problem is not None:
+            raise DrillEnvironmentError(problem)
+
+    def runtest(self) -> None:
+        outcome, phase_index = self._outcome()
+        explanation = outcome.explain(self.lane_index, phase_index, self.expectation_index)
         if explanation is not None:
             raise DrillFailed(explanation)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, DrillFailed):
+        if isinstance(excinfo.value, DrillFailed | DrillEnvironmentError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 

@@ -1,59 +1,87 @@
-"""`firedrill run`: load scenarios, run them live, print and write the reports. Exit 0 pass, 1 fail, 2 error."""
+"""`firedrill run`: load scenarios, run them live, print and write the reports.
+
+Exit 0 when every expectation held, 1 when any failed, 2 for bad input or an environment error (a drill whose
+own stack broke gets no verdict), 130 after Ctrl-C or SIGTERM (everything started is torn down first).
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
+from types import FrameType
 
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
+from harness import interrupt
 from harness.drill.model import Scenario, load_scenario
+from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.run import Progress, RunOptions, run_scenario
-from harness.drill.yamlsrc import ScenarioError
-from harness.errors import FiredrillError
+from harness.errors import InputError, Interrupted
 from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
-from harness.report.results import RunResult, ScenarioResult
 from harness.report.table import print_report
-from harness.stack import teardown
 from harness.stack.shared import SharedStack
+
+_SUMMARY = {
+    "pass": "[green]all expectations held[/]",
+    "fail": "[red]some expectations failed[/]",
+    "error": "[magenta]the harness's own environment failed: no verdict (exit 2)[/]",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenarios", nargs="+", type=Path, help="drill YAML files")
     parser.add_argument("--stack", choices=["auto", "containers", "processes"], default="auto")
     parser.add_argument("--compress", type=float, help="time-compression factor k (overrides the files)")
-    parser.add_argument("--report", type=Path, help="directory for report.json and junit.xml")
+    parser.add_argument("--report", type=Path, help="directory for report.json and junit.xml (created first)")
     parser.add_argument("--repeat", type=int, default=1, help="run N times and report verdicts that differ")
-    parser.add_argument("--seed", type=int, help="random seed for the stub's faults")
+    parser.add_argument("--seed", type=int, help="random seed for the stub's faults (overrides the files)")
     parser.add_argument("--parallel", type=int, default=1, help="run up to N scenarios at once, each in its own stack")
     parser.add_argument(
         "--fresh-stack",
         action="store_true",
         help="start a stack per drill (default without --parallel: one stack, reset between drills)",
     )
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each drill's working files under DIR")
     parser.add_argument("--quiet", action="store_true", help="no live progress")
 
 
-def load_all(paths: list[Path]) -> list[Scenario]:
-    """Every scenario, or one ScenarioError carrying the problems of all the files."""
+def load_all(paths: list[Path], compress: float | None = None) -> list[Scenario]:
+    """Every scenario, or one InputError carrying the problems of all the files."""
     scenarios, problems = [], []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path))
-        except ScenarioError as exc:
+            scenario = load_scenario(path)
+            scenarios.append(scenario if compress is None else scenario.with_compress(compress))
+        except InputError as exc:
             problems += exc.problems
     if problems:
-        raise ScenarioError(problems)
+        raise InputError(problems)
     return scenarios
+
+
+def prepare_report_dir(directory: Path | None) -> None:
+    """Create the report directory before any drill runs, so a verdict is never lost for want of it."""
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".firedrill-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError.at(str(directory), 0, f"cannot write reports here ({exc.strerror}); pick another --report") \
+            from None  # fmt: skip
 
 
 class _LiveStatus:
@@ -83,65 +111,6 @@ class _LiveStatus:
         self._live.update(text)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the scenarios named on the command line.
-
-    Example:
-        $ firedrill run scenarios/customerio/error-burst.yaml --stack processes --compress 30 --report out/
-    """
-    console = Console(stderr=True)
-    try:
-        scenarios = load_all(args.scenarios)
-    except ScenarioError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    teardown.register(lambda: None)  # installs the SIGTERM handler from the main thread
-    runs: list[list[ScenarioResult]] = []
-    started_at = datetime.now(UTC)
-    messages: list[str] = []
-    # Drills one after another share a stack; parallel drills each need their own.
-    shared = SharedStack() if args.parallel <= 1 and not args.fresh_stack else None
-    try:
-        for attempt in range(max(1, args.repeat)):
-            with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
-                options = RunOptions(
-                    stack=args.stack,
-                    compress=args.compress,
-                    seed=args.seed,
-                    on_progress=status.update,
-                    messages=messages,
-                    shared_stack=shared,
-                )
-                with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-                    batches = list(pool.map(partial(run_scenario, options=options), scenarios))
-            runs.append([result for batch in batches for result in batch])
-            if args.repeat > 1:
-                console.print(f"run {attempt + 1}/{args.repeat} done")
-    finally:
-        if shared is not None:
-            shared.close()
-    for message in dict.fromkeys(messages):
-        console.print(f"[dim]{escape(message)}[/]")
-    k = args.compress or scenarios[0].compress
-    results = RunResult(compress=k, started_at=started_at, scenarios=runs[-1], repeats=runs[:-1])
-    out = Console()
-    print_report(results, out if out.is_terminal else Console(width=200))
-    for result in results.scenarios:
-        for phase in result.phases:
-            for verdict in phase.verdicts:
-                if not verdict.passed:
-                    # Plain print: explanations are aligned text for CI logs, not rich markup.
-                    print(f"\n{result.name} [{result.lane}] {phase.phase}: {explain(result, phase.phase, verdict)}")
-    if args.report:
-        args.report.mkdir(parents=True, exist_ok=True)
-        write_json(args.report, results)
-        write_junit(args.report, results)
-        console.print(f"reports: {args.report / 'report.json'}, {args.report / 'junit.xml'}")
-    passed = all(all(r.passed for r in batch) for batch in runs)
-    console.print("[green]all expectations held[/]" if passed else "[red]some expectations failed[/]")
-    return 0 if passed else 1
-
-
 class _NoStatus:
     def __enter__(self) -> _NoStatus:
         return self
@@ -153,4 +122,95 @@ class _NoStatus:
         pass
 
 
-__all__ = ["FiredrillError", "add_arguments", "load_all", "run"]
+@contextmanager
+def interruptible(console: Console) -> Iterator[None]:
+    """SIGINT and SIGTERM ask every drill to stop (they tear down and raise Interrupted); a second one waits."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if not interrupt.requested():
+            console.print(f"\n[yellow]{signal.Signals(signum).name}: stopping every drill and tearing down[/]")
+        interrupt.request()
+
+    interrupt.reset()
+    for sig in previous:
+        signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_all(scenarios: list[Scenario], options: RunOptions, parallel: int) -> list[ScenarioResult]:
+    """Every scenario, up to ``parallel`` at once; the main thread only waits, so a signal reaches it at once."""
+    results: list[ScenarioResult] = []
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="drill") as pool:
+        futures: list[Future[list[ScenarioResult]]] = [pool.submit(run_scenario, s, options) for s in scenarios]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+            if any(f.exception() is not None for f in done):
+                interrupt.request()  # one drill failed outright: stop the others, then report it
+        interrupted = [f.exception() for f in futures if isinstance(f.exception(), Interrupted)]
+        others = [f.exception() for f in futures if f.exception() is not None and f not in interrupted]
+        for error in others:
+            raise error  # type: ignore[misc]
+        if interrupted:
+            raise interrupted[0]  # type: ignore[misc]
+        for future in futures:
+            results += future.result()
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the scenarios named on the command line.
+
+    Example:
+        $ firedrill run scenarios/customerio/error-burst.yaml --stack processes --compress 30 --report out/
+    """
+    console = Console(stderr=True)
+    scenarios = load_all(args.scenarios, args.compress)
+    prepare_report_dir(args.report)
+    runs: list[list[ScenarioResult]] = []
+    started_at = datetime.now(UTC)
+    messages: list[str] = []
+    # Drills one after another share a stack; parallel drills each need their own.
+    shared = SharedStack() if args.parallel <= 1 and not args.fresh_stack else None
+    try:
+        with interruptible(console):
+            for attempt in range(max(1, args.repeat)):
+                with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
+                    options = RunOptions(stack=args.stack, compress=args.compress, seed=args.seed,
+                                         on_progress=status.update, messages=messages, shared_stack=shared,
+                                         keep_dir=args.keep)  # fmt: skip
+                    runs.append(run_all(scenarios, options, args.parallel))
+                if args.repeat > 1:
+                    console.print(f"run {attempt + 1}/{args.repeat} done")
+    finally:
+        if shared is not None:
+            shared.close()
+    for message in dict.fromkeys(messages):
+        console.print(f"[dim]{escape(message)}[/]")
+    k = args.compress or scenarios[0].compress
+    results = RunResult(compress=k, started_at=started_at, scenarios=runs[-1], repeats=runs[:-1])
+    out = Console()
+    print_report(results, out if out.is_terminal else Console(width=200))
+    for result in results.scenarios:
+        if result.error is not None:
+            print(f"\n{result.name} [{result.lane}]: environment error, nothing judged: {result.error.message}")
+        for phase in result.phases:
+            for verdict in phase.verdicts:
+                if not verdict.passed:
+                    # Plain print: explanations are aligned text for CI logs, not rich markup.
+                    print(f"\n{result.name} [{result.lane}] {phase.phase}: {explain(result, phase.phase, verdict)}")
+    if args.report:
+        write_json(args.report, results)
+        write_junit(args.report, results)
+        console.print(f"reports: {args.report / 'report.json'}, {args.report / 'junit.xml'}")
+    console.print(_SUMMARY[results.verdict])
+    sys.stdout.flush()
+    return results.exit_code
+
+
+__all__ = ["add_arguments", "load_all", "run"]

@@ -24,15 +24,8 @@ import yaml
 from pydantic import BaseModel
 
 from harness.drill.plan import DEFAULT_SCRAPE_S, MIN_INTERVAL_S, TimeScale
-from harness.drill.promql import (
-    DurationRole,
-    PromQLPrinter,
-    format_duration,
-    format_number,
-    parse_duration_s,
-    top_level_comparison,
-    unparen,
-)
+from harness.promql.duration import format_duration, parse_duration_s
+from harness.promql.expr import DurationRole, PromQLPrinter, format_number, top_level_comparison, unparen
 
 Severity = Literal["info", "warning", "scaled", "changes-meaning"]
 

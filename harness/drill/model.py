@@ -8,44 +8,22 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from harness.drill.promql import check_expr, parse_duration_s
-from harness.drill.yamlsrc import Problem, ScenarioError, YamlDoc, problems_from_validation
-
-
-def duration_value(value: Any) -> float:
-    """A Prometheus duration from YAML: "5m" -> 300.0, and a bare 0; anything else is a ValueError."""
-    if isinstance(value, str):
-        return parse_duration_s(value)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:
-        return 0.0
-    raise ValueError(f"{value!r} has no unit; expected a Prometheus duration like 30s, 5m, 1h30m")
-
-
-def _path(value: Any, info: ValidationInfo) -> Path:
-    if not isinstance(value, str | Path) or not str(value):
-        raise ValueError(f"{value!r} is not a path; expected a file path relative to the scenario file")
-    base = Path((info.context or {}).get("base_dir", "."))
-    return (base / Path(value).expanduser()).resolve()
-
-
-Duration = Annotated[float, BeforeValidator(duration_value)]
-RelPath = Annotated[Path, BeforeValidator(_path)]
+from harness.drill.expectations import TAGS, AnyExpectation, SilentExpectation
+from harness.errors import InputError, Problem
+from harness.promql.duration import Duration
+from harness.yamlsrc import RelPath, YamlDoc, problems_from_validation
 
 
 class _Strict(BaseModel):
@@ -95,185 +73,13 @@ class Fault(BaseModel):
         return self.model_dump(mode="json")
 
 
-class _Expectation(_Strict):
-    kind: ClassVar[str]
-
-    @property
-    def alert(self) -> str | None:
-        """The alert this expectation is about, if any."""
-        return None
-
-
-class FiresExpectation(_Expectation):
-    """The alert reaches ``firing`` within ``within`` of the phase's faults being applied."""
-
-    kind: ClassVar[str] = "fires"
-    fires: str
-    within: Duration
-    labels: dict[str, str] = {}
-
-    @property
-    def alert(self) -> str | None:
-        return self.fires
-
-
-class SilentExpectation(_Expectation):
-    """No pending/firing of the named alerts (or of any, with ``all``) during the phase."""
-
-    kind: ClassVar[str] = "silent"
-    silent: Literal["all"] | list[str]
-
-    @field_validator("silent", mode="before")
-    @classmethod
-    def _one_name(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) and value != "all" else value
-
-
-class ResolvesExpectation(_Expectation):
-    """The alert leaves ``firing`` within ``within`` of this phase starting (the fault being cleared)."""
-
-    kind: ClassVar[str] = "resolves"
-    resolves: str
-    within: Duration
-    labels: dict[str, str] = {}
-
-    @property
-    def alert(self) -> str | None:
-        return self.resolves
-
-
-class NotificationExpectation(_Expectation):
-    """A notification for the alert reaches ``receiver`` with ``status`` within ``within``."""
-
-    kind: ClassVar[str] = "notification"
-    notification: str
-    receiver: str
-    status: Literal["firing", "resolved"] = "firing"
-    within: Duration
-    labels: dict[str, str] = {}
-
-    @property
-    def alert(self) -> str | None:
-        return self.notification
-
-
-class MetricExpectation(_Expectation):
-    """A PromQL filter is true at some point (``eventually``) or at every sample (``throughout``)."""
-
-    kind: ClassVar[str] = "metric"
-    metric: str
-    mode: Literal["eventually", "throughout"] = "eventually"
-    within: Duration | None = None
-
-    @field_validator("metric")
-    @classmethod
-    def _parses(cls, value: str) -> str:
-        error = check_expr(value)
-        if error is not None:
-            raise ValueError(f"invalid PromQL ({error}); expected an expression Prometheus accepts")
-        return value
-
-
-class TraceQuery(_Strict):
-    """Which spans count: span durations are real (faults' latency is not compressed)."""
-
-    service: str
-    min_spans: int = Field(1, ge=1)
-    status: Literal["ok", "error", "any"] = "any"
-    name: str | None = None
-    min_duration: Duration | None = None
-    attributes: dict[str, str] = {}
-
-
-class TracesExpectation(_Expectation):
-    """At least ``min_spans`` spans matching the query were recorded during the phase."""
-
-    kind: ClassVar[str] = "traces"
-    traces: TraceQuery
-
-
-class LogsExpectation(_Expectation):
-    """The stub's logs written during the phase hold no PII."""
-
-    kind: ClassVar[str] = "logs"
-    logs: Literal["no_pii"]
-
-
-class RulesHaveDataExpectation(_Expectation):
-    """Every alert rule's expression (``all``, or the named ones) returns data at some point in the phase.
-
-    A rule on a metric the service does not emit never fires and never fails a ``silent`` check; this is how a
-    healthy baseline catches it.
-    """
-
-    kind: ClassVar[str] = "rules_have_data"
-    rules_have_data: Literal["all"] | list[str]
-
-    @field_validator("rules_have_data", mode="before")
-    @classmethod
-    def _one_name(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) and value != "all" else value
-
-
-class DashboardExpectation(_Expectation):
-    """Every PromQL panel of the dashboard returns data."""
-
-    kind: ClassVar[str] = "dashboard"
-    dashboard: RelPath
-
-
-EXPECTATION_TYPES: dict[str, type[_Expectation]] = {
-    cls.kind: cls
-    for cls in (
-        FiresExpectation,
-        SilentExpectation,
-        ResolvesExpectation,
-        NotificationExpectation,
-        MetricExpectation,
-        TracesExpectation,
-        LogsExpectation,
-        DashboardExpectation,
-        RulesHaveDataExpectation,
-    )
-}
-# Union tags are class names so they can never be mistaken for YAML keys when mapping errors to lines.
-EXPECTATION_TAGS = {cls.__name__ for cls in EXPECTATION_TYPES.values()}
-
-
-def _expectation_tag(value: Any) -> str | None:
-    if isinstance(value, dict):
-        key = next((k for k in EXPECTATION_TYPES if k in value), None)
-        return EXPECTATION_TYPES[key].__name__ if key else None
-    return type(value).__name__ if isinstance(value, _Expectation) else None
-
-
-Expectation = Annotated[
-    Annotated[FiresExpectation, Tag("FiresExpectation")]
-    | Annotated[SilentExpectation, Tag("SilentExpectation")]
-    | Annotated[ResolvesExpectation, Tag("ResolvesExpectation")]
-    | Annotated[NotificationExpectation, Tag("NotificationExpectation")]
-    | Annotated[MetricExpectation, Tag("MetricExpectation")]
-    | Annotated[TracesExpectation, Tag("TracesExpectation")]
-    | Annotated[LogsExpectation, Tag("LogsExpectation")]
-    | Annotated[DashboardExpectation, Tag("DashboardExpectation")]
-    | Annotated[RulesHaveDataExpectation, Tag("RulesHaveDataExpectation")],
-    Discriminator(
-        _expectation_tag,
-        custom_error_type="expectation_kind",
-        custom_error_message=(
-            "not an expectation; expected a mapping with one of the keys " + ", ".join(EXPECTATION_TYPES)
-        ),
-    ),
-]
-
-
 class Phase(_Strict):
     """A stretch of the drill with a fixed set of faults; ``users`` overrides the load for this phase."""
 
     name: str = Field(min_length=1)
     duration: Duration
     faults: list[Fault] = []
-    expect: list[Expectation] = []
+    expect: list[AnyExpectation] = []
     users: int | None = Field(None, ge=0)
 
     @field_validator("duration")
@@ -317,7 +123,7 @@ class Scenario(_Strict):
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    """Load and check a drill file; raise ScenarioError listing every problem as ``file:line: ...``.
+    """Load and check a drill file; raise InputError listing every problem as ``file:line: ...``.
 
     >>> scenario = load_scenario("scenarios/customerio/error-burst.yaml")  # doctest: +SKIP
     >>> [p.name for p in scenario.phases]  # doctest: +SKIP
@@ -327,19 +133,19 @@ def load_scenario(path: Path | str) -> Scenario:
     try:
         doc = YamlDoc.load(path)
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), 1, f"cannot read: {exc.strerror}; expected a readable file")]) from None
+        raise InputError([Problem(str(path), 1, f"cannot read: {exc.strerror}; expected a readable file")]) from None
     problems = doc.duplicate_keys()
     if not isinstance(doc.data, dict):
-        raise ScenarioError(problems + [doc.problem((), "document is not a mapping; expected keys name, ...")])
+        raise InputError(problems + [doc.problem((), "document is not a mapping; expected keys name, ...")])
     data = {**doc.data, "source": str(path)}
     problems += _check_files(doc, path.parent)
     try:
         scenario = Scenario.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
-        raise ScenarioError(problems + problems_from_validation(doc, exc, EXPECTATION_TAGS)) from None
+        raise InputError(problems + problems_from_validation(doc, exc, TAGS)) from None
     problems += _check_references(scenario, doc)
     if problems:
-        raise ScenarioError(problems)
+        raise InputError(problems)
     return scenario
 
 

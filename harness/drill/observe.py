@@ -1,26 +1,46 @@
-"""The observer: polls Prometheus while a drill runs and records what happened, with wall-clock times.
+"""Observing a drill: what happened, recorded with wall-clock times, for the judge to read.
 
-It records every alert's state transitions (inactive -> pending -> firing -> inactive), samples each alert
-rule's value expression (so a verdict can say "peaked at 0.031, threshold 0.05") and the phase's metric
-expressions. Prometheus's own evaluation decides alert state; nothing here re-implements PromQL or `for`.
+- :class:`Observer` polls Prometheus in the background: every alert's state transitions (inactive -> pending
+  -> firing -> inactive), each alert rule's value expression (so a verdict can say "peaked at 0.031, threshold
+  0.05") and the phase's metric expressions. Prometheus's own evaluation decides alert state; nothing here
+  re-implements PromQL or ``for``.
+- :class:`PhaseCollector` gathers what a phase's expectations want once the phase is over: spans from Jaeger,
+  dashboard panel results, and the stub log lines written during the phase, scanned for PII.
+- :func:`notifications` reads the sink's webhook deliveries.
+
+An observation that could not be made is never silently missing: a poll that keeps failing is reported by
+:meth:`Observer.problem`, and the drill stops with an environment error instead of judging a partial timeline.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
-from typing import cast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, cast
 
-import httpx
-
-from harness.drill.timeline import AlertState, AlertTransition, ExprSample, MetricSample
-from harness.errors import StackError
-from harness.stack.clients import PrometheusClient
+from harness.drill.model import Phase
+from harness.drill.timeline import (
+    AlertState,
+    AlertTransition,
+    DashboardResult,
+    ExprSample,
+    LogScan,
+    MetricSample,
+    Notification,
+    PhaseWindow,
+    SpanSummary,
+)
+from harness.errors import ComponentError
+from harness.pii import PiiPolicy
+from harness.promql.dashboards import panel_queries
+from harness.stack import Component, Stack
+from harness.stack.clients import PrometheusClient, QueryRejected
 
 AlertKey = tuple[str, frozenset[tuple[str, str]]]
-
-
 Series = list[tuple[str, float, list[tuple[dict[str, str], float]]]]
 
 
@@ -38,11 +58,14 @@ def _peaks(recorded: Series, belongs: Callable[[dict[str, str]], bool]) -> list[
 
 
 class Observer:
-    """A background poller; `clock()` gives wall seconds since the drill started.
+    """A background poller; ``clock()`` gives wall seconds since the drill started.
+
+    ``max_gap_s`` is how long polls may fail before the observation counts as broken: shorter than one rule
+    evaluation interval, no alert state can be missed (a state changes only at an evaluation).
 
     Example:
-        >>> observer = Observer(prom, clock, 0.1, {"CioHighErrorRate": "..."}, 0.5)  # doctest: +SKIP
-        >>> with observer:                                                                        # doctest: +SKIP
+        >>> observer = Observer(prom, clock, 0.1, {"CioHighErrorRate": "..."}, 0.5, 1.0)  # doctest: +SKIP
+        >>> with observer:                                                               # doctest: +SKIP
         ...     observer.watch_metrics(["customerio_queue_depth > 1000"])
     """
 
@@ -53,12 +76,14 @@ class Observer:
         poll_s: float,
         value_exprs: dict[str, str],
         sample_every_s: float,
+        max_gap_s: float,
     ) -> None:
         self._prometheus = prometheus
         self._clock = clock
         self._poll_s = poll_s
         self._value_exprs = value_exprs
         self._sample_every_s = sample_every_s
+        self._max_gap_s = max_gap_s
         self._states: dict[AlertKey, str] = {}
         self._metric_exprs: list[str] = []
         self._lock = threading.Lock()
@@ -68,6 +93,8 @@ class Observer:
         self._expr_series: Series = []
         self._metric_series: Series = []
         self.errors: list[str] = []
+        self._last_ok: float | None = None
+        self._failing_since: float | None = None
 
     def watch_metrics(self, exprs: list[str]) -> None:
         """Sample these PromQL expressions from now on (the current phase's metric expectations)."""
@@ -75,7 +102,7 @@ class Observer:
             self._metric_exprs = list(exprs)
 
     def expr_samples(self, belongs: Callable[[dict[str, str]], bool] = _everything) -> list[ExprSample]:
-        """Each alert's value expression over time: the peak among the series `belongs` accepts (a lane's)."""
+        """Each alert's value expression over time: the peak among the series ``belongs`` accepts (a lane's)."""
         return [ExprSample(alert=alert, t=t, value=value) for alert, t, value in _peaks(self._expr_series, belongs)]
 
     def metric_samples(self, belongs: Callable[[dict[str, str]], bool] = _everything) -> list[MetricSample]:
@@ -92,6 +119,17 @@ class Observer:
                     states[name] = state
         return states
 
+    def problem(self) -> ComponentError | None:
+        """An environment error when Prometheus has not answered a poll for longer than ``max_gap_s``."""
+        with self._lock:
+            since = self._failing_since
+            last = self.errors[-1] if self.errors else ""
+        if since is None or self._clock() - since <= self._max_gap_s:
+            return None
+        return ComponentError(
+            "prometheus", f"the observer's polls have failed for {self._clock() - since:.1f}s (last: {last})"
+        )
+
     def _loop(self) -> None:
         next_sample = 0.0
         while not self._stop.is_set():
@@ -101,8 +139,13 @@ class Observer:
                 if started >= next_sample:
                     self._sample()
                     next_sample = started + self._sample_every_s
-            except (httpx.HTTPError, StackError) as exc:
-                self.errors.append(f"{self._clock():.1f}s: {exc}")
+                with self._lock:
+                    self._last_ok, self._failing_since = self._clock(), None
+            except Exception as exc:  # any failure is recorded and reported, never allowed to end the thread
+                with self._lock:
+                    self.errors.append(f"{self._clock():.1f}s: {exc}")
+                    if self._failing_since is None:
+                        self._failing_since = self._last_ok if self._last_ok is not None else self._clock()
             self._stop.wait(max(0.0, self._poll_s - (time.monotonic() - started)))
 
     def _poll_alerts(self) -> None:
@@ -147,3 +190,151 @@ class Observer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class PhaseObservations:
+    """What one phase's expectations asked for, collected after the phase."""
+
+    spans: list[SpanSummary] = field(default_factory=list)
+    dashboards: list[DashboardResult] = field(default_factory=list)
+    logs: dict[str, list[LogScan]] = field(default_factory=dict)  # per lane
+
+
+@dataclass
+class LogSource:
+    """One lane's stub log file and where the current phase's lines begin."""
+
+    lane: str
+    path: Path
+    start: int = 0
+    end: int = 0
+
+    def mark_start(self) -> None:
+        self.start = _size(self.path)
+
+    def mark_end(self) -> None:
+        self.end = _size(self.path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def scan_lines(path: Path, start: int, end: int, pii: PiiPolicy, limit: int = 20) -> tuple[int, list[str]]:
+    """(lines read, up to ``limit`` PII findings like ``stub.log:12: body.email holds a value``) in a byte range.
+
+    Example:
+        >>> scan_lines(Path("/nonexistent.log"), 0, 0, PiiPolicy.of())
+        (0, [])
+    """
+    try:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            chunk = handle.read(max(0, end - start)).decode("utf-8", "replace")
+            handle.seek(0)
+            first_line = handle.read(start).count(b"\n") + 1
+    except OSError:
+        return 0, []
+    hits: list[str] = []
+    lines = chunk.splitlines()
+    for number, line in enumerate(lines, first_line):
+        try:
+            record: object = json.loads(line)
+        except ValueError:
+            record = line
+        hits += [f"{path.name}:{number}: {finding}" for finding in pii.findings(record)]
+        if len(hits) >= limit:
+            break
+    return len(lines), hits[:limit]
+
+
+class PhaseCollector:
+    """Collects each phase's spans, dashboard results and log scans, as its expectations ``want``."""
+
+    def __init__(
+        self, stack: Stack, origin_wall: float, scrape_s: float, logs: list[LogSource], pii: PiiPolicy
+    ) -> None:
+        self._stack = stack
+        self._origin_wall = origin_wall
+        self._scrape_s = scrape_s
+        self._logs = logs
+        self._pii = pii
+
+    def phase_started(self) -> None:
+        for source in self._logs:
+            source.mark_start()
+
+    def phase_ended(self) -> None:
+        for source in self._logs:
+            source.mark_end()
+
+    def collect(self, phase: Phase, window: PhaseWindow) -> PhaseObservations:
+        wants = [w for exp in phase.expect for w in exp.wants()]
+        out = PhaseObservations()
+        services = sorted({w.key for w in wants if w.what == "spans"})
+        if services:
+            out.spans = self._spans(phase.name, services, window)
+        for dashboard in dict.fromkeys(w.key for w in wants if w.what == "dashboard"):
+            out.dashboards += self._dashboard(phase.name, Path(dashboard), window.end - window.start)
+        if any(w.what == "logs" for w in wants):
+            for source in self._logs:
+                lines, hits = scan_lines(source.path, source.start, source.end, self._pii)
+                out.logs.setdefault(source.lane, []).append(
+                    LogScan(path=str(source.path), pii_hits=hits, phase=phase.name, lines=lines)
+                )
+        return out
+
+    def _spans(self, phase: str, services: list[str], window: PhaseWindow) -> list[SpanSummary]:
+        time.sleep(0.5)  # the stub's batch span processor flushes every 200 ms
+        jaeger = self._stack.jaeger
+        start, end = self._origin_wall + window.start, self._origin_wall + window.end
+        return [
+            SpanSummary(phase=phase, service=span.service, trace_id=span.trace_id, name=span.name,
+                        duration_s=span.duration_s, error=span.error,
+                        attributes={k: str(v) for k, v in span.attributes.items()})
+            for service in services
+            for span in jaeger.find_spans(service, start, end, limit=2000)
+        ]  # fmt: skip
+
+    def _dashboard(self, phase: str, path: Path, range_s: float) -> list[DashboardResult]:
+        # Through Grafana when it is in the stack (the panel's own path), else straight to Prometheus.
+        if Component.GRAFANA in self._stack.running:
+            has_data: Callable[[str], bool] = self._stack.grafana.query_has_data
+        else:
+            prometheus = self._stack.prometheus
+            has_data = lambda expr: bool(prometheus.query(expr))  # noqa: E731
+        results = []
+        for query in panel_queries(path, step_s=self._scrape_s, range_s=max(range_s, 1.0), scrape_s=self._scrape_s):
+            try:
+                found, error = has_data(query.expr), None
+            except QueryRejected as exc:  # the panel's own query is wrong: a verdict, not an environment error
+                found, error = False, str(exc)
+            results.append(
+                DashboardResult(dashboard=str(path), panel_title=query.panel_title, ref_id=query.ref_id,
+                                expr=query.expr, has_data=found, error=error, phase=phase)
+            )  # fmt: skip
+        return results
+
+
+def notifications(stack: Stack, origin_wall: float) -> list[Notification]:
+    """Every alert of every webhook the sink received, with its time since the drill began."""
+    if stack.sink is None:
+        return []
+    found = []
+    for delivery in stack.sink.deliveries():
+        for alert in delivery.alerts:
+            status: Literal["firing", "resolved"] = "resolved" if alert.status == "resolved" else "firing"
+            found.append(
+                Notification(receiver=delivery.receiver, status=status, alertnames=[alert.alertname],
+                             labels=alert.labels, t=delivery.received_at - origin_wall)
+            )  # fmt: skip
+    return found
+
+
+def wanted_metrics(phase: Phase) -> list[str]:
+    """The metric expressions the phase's expectations want sampled."""
+    return [w.key for exp in phase.expect for w in exp.wants() if w.what == "metric"]

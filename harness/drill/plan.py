@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from harness.drill.promql import format_duration, parse_duration_s
+from harness.promql.duration import format_duration, parse_duration_s
 from harness.stack.spec import PrometheusSettings
 
 MIN_INTERVAL_S = 0.5

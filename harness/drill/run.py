@@ -1,7 +1,11 @@
 """Run a drill live: plan -> stack + stub + load -> observations -> timeline -> verdicts.
 
 Times inside are wall-clock seconds since the drill started; production-equivalent times appear only in the
-verdicts and reports (the judge multiplies by k).
+verdicts and reports (the judge multiplies by k). A :class:`Drill` carries one run through its steps; the
+steps are the methods it calls in :func:`run_scenario`, in order.
+
+A drill whose own environment breaks (a component dies, a poll keeps failing, the stub vanishes) stops at once:
+its result is ``error`` with the component named, and nothing is judged.
 """
 
 from __future__ import annotations
@@ -16,41 +20,25 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
+from harness import interrupt
 from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_rule_file
-from harness.drill.dashboard import panel_queries
-from harness.drill.expect import judge
-from harness.drill.model import (
-    DashboardExpectation,
-    LogsExpectation,
-    MetricExpectation,
-    Phase,
-    Scenario,
-    TracesExpectation,
-)
-from harness.drill.observe import Observer
-from harness.drill.piiscan import scan_log
+from harness.drill.health import Watchdog
+from harness.drill.judge import judge
+from harness.drill.model import Phase, Scenario
+from harness.drill.observe import LogSource, Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
-from harness.drill.timeline import (
-    DashboardResult,
-    LogScan,
-    Notification,
-    PhaseWindow,
-    SpanSummary,
-    Timeline,
-    describe_fault,
-)
-from harness.errors import FiredrillError
+from harness.drill.result import DrillError, ScenarioResult
+from harness.drill.timeline import PhaseWindow, Timeline, describe_fault
+from harness.errors import ComponentError, InputError
 from harness.load import LoadPhase, LocustRun
-from harness.report.results import ScenarioResult
+from harness.pii import PiiPolicy
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.shared import SharedStack
 from harness.stack.spec import ProviderName
-from harness.stack.stack import check_rule_files
-from harness.stub.process import StubProcess, StubStartError
+from harness.stub.process import StubProcess
 
 # Seconds Locust's last phase outlasts the schedule; the drill ends Locust itself, this only bounds it.
 LOAD_TAIL_S = 60.0
@@ -74,7 +62,7 @@ class Progress:
 
 @dataclass
 class RunOptions:
-    """How to run: which stack provider, compression override, seed, progress callback."""
+    """How to run: which stack provider, compression and seed overrides, progress callback."""
 
     stack: ProviderName = "auto"
     compress: float | None = None
@@ -83,6 +71,7 @@ class RunOptions:
     on_progress: Callable[[Progress], None] | None = None
     # Extra wall seconds on each budget, for the observer's poll interval and scrape jitter.
     tolerance_s: float | None = None
+    # Keep the drill's working files (compressed rules, stub logs) here instead of deleting them.
     keep_dir: Path | None = None
     messages: list[str] = field(default_factory=list)
     # Reuse one running stack across drills (reconfigured per drill) instead of starting one per drill.
@@ -97,94 +86,272 @@ def lane_names(count: int) -> list[str]:
 def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult]:
     """Run one scenario live and judge it; one result per lane.
 
+    Raises InputError before anything starts when an input is unusable, and Interrupted on Ctrl-C (after
+    tearing everything down). An environment failure during the run gives results with ``error`` set.
+
     Example:
         >>> scenario = load_scenario("scenarios/customerio/error-burst.yaml")  # doctest: +SKIP
         >>> run_scenario(scenario, RunOptions())[0].passed                      # doctest: +SKIP
         True
     """
-    if options.compress is not None:
-        scenario = scenario.with_compress(options.compress)
-    k = scenario.compress
-    plan = CompressionPlan.for_k(k, scenario.scrape_interval, scenario.evaluation_interval)
-    # promtool first: a broken rule file gets its own file:line error, before anything is rewritten or started.
-    check_rule_files(scenario.rules)
-    work = Path(tempfile.mkdtemp(prefix=f"firedrill-{scenario.name}-"))
-    try:
-        rule_files, rules_info, notes = compress_scenario_rules(scenario, k, work)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    am_text = compress_alertmanager_config(scenario.alertmanager.read_text(), k) if scenario.alertmanager else None
-    lanes = lane_names(scenario.target.lanes)
-    targets, stub_ports = _targets(scenario, lanes)
-    spec = StackSpec(
-        components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER}
-        | ({Component.GRAFANA} if scenario.grafana else set()),
-        scrape_targets=targets,
-        rule_files=rule_files,
-        alertmanager_config=am_text,
-        dashboards=list(scenario.dashboards),
-        prometheus=plan.prometheus_settings(),
-        provider=options.stack,
-        # The stub and Locust listen on loopback only. Containers reach them with host networking on Linux;
-        # Docker Desktop forwards host.docker.internal to the host's loopback, so bridge works there.
-        network="host" if sys.platform.startswith("linux") else "bridge",
-        quiet=options.quiet,
-        images=dict(options.images),
-    )
-    poll_s = max(0.05, min(0.25, plan.evaluation_interval_s / 4))
-    tolerance_s = options.tolerance_s if options.tolerance_s is not None else poll_s + plan.scrape_interval_s
-    with ExitStack() as cleanup:
-        cleanup.callback(shutil.rmtree, work, ignore_errors=True)
-        if options.shared_stack is not None:
-            stack = options.shared_stack.acquire(spec)
+    drill = Drill.prepare(scenario, options)
+    with drill:
+        try:
+            drill.start_stack()
+            drill.start_stubs()
+            drill.wait_for_targets()
+            drill.start_observing()
+            drill.start_load()
+            drill.run_phases()
+            drill.stop_load()
+        except ComponentError as exc:
+            return drill.error_results(exc)
+        return drill.judge()
+
+
+@dataclass
+class Drill:
+    """One drill run: its plan, what it started, and what it observed."""
+
+    scenario: Scenario
+    options: RunOptions
+    plan: CompressionPlan
+    work: Path
+    rule_files: list[Path]
+    rules_info: list[AlertRuleInfo]
+    notes: list[CompressionNote]
+    lanes: list[str]
+    cleanup: ExitStack = field(default_factory=ExitStack)
+    stack: Stack | None = None
+    stub_ports: list[int] = field(default_factory=list)
+    stubs: list[StubProcess] = field(default_factory=list)
+    loads: list[LocustRun] = field(default_factory=list)
+    observer: Observer | None = None
+    collector: PhaseCollector | None = None
+    windows: list[PhaseWindow] = field(default_factory=list)
+    observed: list[PhaseObservations] = field(default_factory=list)
+    origin_mono: float = 0.0
+    origin_wall: float = 0.0
+
+    # -- before anything starts ------------------------------------------------------------------------
+    @classmethod
+    def prepare(cls, scenario: Scenario, options: RunOptions) -> Drill:
+        """Overrides applied, the plan made and the rules compressed; InputError when something is unusable."""
+        if options.compress is not None:
+            scenario = scenario.with_compress(options.compress)
+        if options.seed is not None:
+            scenario = scenario.model_copy(update={"seed": options.seed})
+        plan = CompressionPlan.for_k(scenario.compress, scenario.scrape_interval, scenario.evaluation_interval)
+        if options.keep_dir is not None:
+            work = options.keep_dir / scenario.name
+            work.mkdir(parents=True, exist_ok=True)
         else:
-            stack = cleanup.enter_context(Stack(spec))
-        options.messages.append(f"{scenario.name}: {stack.reason}")
-        stubs = _start_stubs(scenario, lanes, stub_ports, stack, cleanup, work)
-        _wait_for_targets(stack, len(targets), timeout_s=15 + 4 * plan.scrape_interval_s)
-        origin_mono, origin_wall = time.monotonic(), time.time()
+            work = Path(tempfile.mkdtemp(prefix=f"firedrill-{scenario.name}-"))
+        try:
+            rule_files, rules_info, notes = compress_scenario_rules(scenario, scenario.compress, work)
+        except BaseException:
+            if options.keep_dir is None:
+                shutil.rmtree(work, ignore_errors=True)
+            raise
+        return cls(scenario, options, plan, work, rule_files, rules_info, notes, lane_names(scenario.target.lanes))
 
-        def clock() -> float:
-            return time.monotonic() - origin_mono
+    def __enter__(self) -> Drill:
+        if self.options.keep_dir is None:
+            self.cleanup.callback(shutil.rmtree, self.work, ignore_errors=True)
+        else:
+            self.options.messages.append(f"{self.scenario.name}: working files kept in {self.work}")
+        return self
 
-        value_exprs = {r.alert: r.value_expr for r in rules_info if r.value_expr}
-        observer = cleanup.enter_context(
-            Observer(stack.prometheus, clock, poll_s, value_exprs, sample_every_s=plan.evaluation_interval_s)
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup.close()
+
+    def clock(self) -> float:
+        """Wall seconds since the drill's clock started (targets up)."""
+        return time.monotonic() - self.origin_mono
+
+    # -- the steps -------------------------------------------------------------------------------------
+    def start_stack(self) -> None:
+        scenario, options = self.scenario, self.options
+        am_text = compress_alertmanager_config(scenario.alertmanager.read_text(), scenario.compress) \
+            if scenario.alertmanager else None  # fmt: skip
+        spec = StackSpec(
+            components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER}
+            | ({Component.GRAFANA} if scenario.grafana else set()),
+            scrape_targets=self._targets(),
+            rule_files=self.rule_files,
+            alertmanager_config=am_text,
+            dashboards=list(scenario.dashboards),
+            prometheus=self.plan.prometheus_settings(),
+            provider=options.stack,
+            # The stub and Locust listen on loopback only. Containers reach them with host networking on Linux;
+            # Docker Desktop forwards host.docker.internal to the host's loopback, so bridge works there.
+            network="host" if sys.platform.startswith("linux") else "bridge",
+            quiet=options.quiet,
+            images=dict(options.images),
         )
-        loads = _start_load(scenario, plan, stubs, cleanup)
-        windows, spans, dashboards = _run_phases(scenario, options, plan, stack, stubs, lanes, loads, observer, clock)
-        for load in loads:
+        if options.shared_stack is not None:
+            self.stack = options.shared_stack.acquire(spec)
+        else:
+            self.stack = self.cleanup.enter_context(Stack(spec))
+        options.messages.append(f"{scenario.name}: {self.stack.reason}")
+
+    def _targets(self) -> list[ScrapeTarget]:
+        target = self.scenario.target
+        if target.profile is not None:
+            self.stub_ports = [free_port() for _ in self.lanes]
+            return [ScrapeTarget(target.profile, f"127.0.0.1:{port}", {"lane": lane})
+                    for lane, port in zip(self.lanes, self.stub_ports, strict=True)]  # fmt: skip
+        metrics = urlsplit(target.metrics_url or f"{target.url}/metrics")
+        return [ScrapeTarget("target", metrics.netloc, {"lane": self.lanes[0]}, metrics.path or "/metrics")]
+
+    def start_stubs(self) -> None:
+        profile = self.scenario.target.profile
+        if profile is None:
+            return
+        assert self.stack is not None
+        for lane, port in zip(self.lanes, self.stub_ports, strict=True):
+            stub = StubProcess(profile=profile, lane=lane, port=port, seed=self.scenario.seed,
+                               otlp_endpoint=self.stack.otlp_http_url, workdir=self.work / f"stub-{lane}")  # fmt: skip
+            self.stubs.append(self.cleanup.enter_context(stub))
+
+    def wait_for_targets(self) -> None:
+        assert self.stack is not None
+        timeout_s = 15 + 4 * self.plan.scrape_interval_s
+        prometheus, count = self.stack.prometheus, len(self.stack.spec.scrape_targets)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if len(prometheus.query("up == 1")) >= count:
+                return
+            interrupt.sleep(0.1, "the wait for scrape targets")
+        down = [f"{t.scrape_url}: {t.last_error or t.health}" for t in prometheus.targets() if t.health != "up"]
+        raise ComponentError("target", f"not up after {timeout_s:.0f}s: {'; '.join(down)}; is the service listening?")
+
+    def start_observing(self) -> None:
+        assert self.stack is not None
+        self.origin_mono, self.origin_wall = time.monotonic(), time.time()
+        plan = self.plan
+        poll_s = max(0.05, min(0.25, plan.evaluation_interval_s / 4))
+        value_exprs = {r.alert: r.value_expr for r in self.rules_info if r.value_expr}
+        observer = Observer(self.stack.prometheus, self.clock, poll_s, value_exprs,
+                            sample_every_s=plan.evaluation_interval_s,
+                            max_gap_s=max(2 * plan.evaluation_interval_s, 3.0))  # fmt: skip
+        self.observer = self.cleanup.enter_context(observer)
+        logs = [LogSource(lane, stub.log_file) for lane, stub in zip(self.lanes, self.stubs, strict=False)]
+        self.collector = PhaseCollector(self.stack, self.origin_wall, plan.scrape_interval_s, logs, PiiPolicy.of())
+
+    def start_load(self) -> None:
+        load = self.scenario.load
+        if load is None:
+            return
+        phases = [
+            LoadPhase(self.plan.timescale.to_wall(p.duration), p.users if p.users is not None else load.users,
+                      load.spawn_rate)
+            for p in self.scenario.phases
+        ]  # fmt: skip
+        # Locust's clock starts a moment after the drill's; its last phase runs on until the drill stops it.
+        last = phases[-1]
+        phases[-1] = LoadPhase(last.duration_s + LOAD_TAIL_S, last.users, last.spawn_rate)
+        hosts = [stub.url for stub in self.stubs] or [self.scenario.target.url or ""]
+        self.loads = [self.cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes))
+                      for host in hosts]  # fmt: skip
+
+    def run_phases(self) -> None:
+        """Apply each phase's faults on the schedule Locust's shape follows, and record each phase's window.
+
+        A phase's spans and dashboards are collected after the next phase's faults are applied, so the seconds
+        that collection takes never push the drill's schedule behind the load's.
+        """
+        assert self.stack is not None and self.observer is not None and self.collector is not None
+        watchdog = Watchdog(self.stack, self.stubs, self.loads, self.observer, str(self.scenario.source))
+        pending: tuple[Phase, PhaseWindow] | None = None
+        end_at = self.clock()
+        for index, phase in enumerate(self.scenario.phases):
+            start = end_at
+            self.observer.watch_metrics(wanted_metrics(phase))
+            self.collector.phase_started()
+            for lane, stub in zip(self.lanes, self.stubs, strict=False):
+                stub.control.set(faults_for(phase, lane), seed=self.scenario.seed)
+            applied = self.clock()
+            if pending is not None:
+                self.observed.append(self.collector.collect(*pending))
+            end_at = start + self.plan.timescale.to_wall(phase.duration)
+            faults = [f.to_control() for f in phase.faults]
+            while (now := self.clock()) < end_at:
+                watchdog.check()
+                self._report_progress(phase, index, now, end_at, faults)
+                interrupt.sleep(min(0.25, max(0.0, end_at - now)), f"phase {phase.name} of {self.scenario.name}")
+            self.collector.phase_ended()
+            window = PhaseWindow(name=phase.name, start=start, end=self.clock(), faults=faults,
+                                 faults_applied_at=applied)  # fmt: skip
+            self.windows.append(window)
+            pending = (phase, window)
+        if pending is not None:
+            self.observed.append(self.collector.collect(*pending))
+        watchdog.check()
+
+    def _report_progress(self, phase: Phase, index: int, now: float, end_at: float, faults: list[dict]) -> None:
+        if self.options.on_progress is None or self.observer is None:
+            return
+        rps = sum(load.stats().current_rps for load in self.loads)
+        self.options.on_progress(
+            Progress(self.scenario.name, phase.name, index, len(self.scenario.phases), now, end_at - now,
+                     [describe_fault(f) for f in faults], self.observer.current_states(), rps, self.scenario.compress)
+        )  # fmt: skip
+
+    def stop_load(self) -> None:
+        for load in self.loads:
             load.stop()
-        observer.stop()
-        notifications = _notifications(stack, origin_wall)
-        wants_logs = any(isinstance(e, LogsExpectation) for p in scenario.phases for e in p.expect)
-        results = []
-        log_files: list[Path | None] = [stub.log_file for stub in stubs] or [None] * len(lanes)
-        for lane, log_file, target in zip(lanes, log_files, targets, strict=True):
-            logs = [LogScan(path=str(log_file), pii_hits=scan_log(log_file))] if wants_logs and log_file else []
-            address = target.address
-            belongs = partial(_in_lane, lane=lane, address=address)
-            timeline = Timeline(
-                scenario=scenario.name,
-                lane=lane,
-                k=k,
-                phases=windows,
-                transitions=[t for t in observer.transitions if belongs(t.labels)],
-                expr_samples=observer.expr_samples(belongs),
-                notifications=[n for n in notifications if belongs(n.labels)],
+        if self.observer is not None:
+            self.observer.stop()
+
+    # -- results ---------------------------------------------------------------------------------------
+    def timelines(self) -> list[Timeline]:
+        """One timeline per lane, from what was observed (complete or not)."""
+        received = notifications(self.stack, self.origin_wall) if self.stack is not None else []
+        spans = [s for o in self.observed for s in o.spans]
+        dashboards = [d for o in self.observed for d in o.dashboards]
+        out = []
+        addresses = [t.address for t in self.stack.spec.scrape_targets] if self.stack is not None else []
+        for lane, address in zip(self.lanes, addresses or [""] * len(self.lanes), strict=False):
+            belongs = partial(in_lane, lane=lane, address=address)
+            observer = self.observer
+            out.append(Timeline(
+                scenario=self.scenario.name, lane=lane, k=self.scenario.compress, phases=self.windows,
+                transitions=[t for t in observer.transitions if belongs(t.labels)] if observer else [],
+                expr_samples=observer.expr_samples(belongs) if observer else [],
+                notifications=[n for n in received if belongs(n.labels)],
                 spans=spans,
-                metric_samples=observer.metric_samples(belongs),
+                metric_samples=observer.metric_samples(belongs) if observer else [],
                 dashboards=dashboards,
-                logs=logs,
-                rules_info=rules_info,
-                notes=notes,
-            )
-            verdicts = judge(scenario, timeline, tolerance_s=tolerance_s)
-            results.append(
-                ScenarioResult(name=scenario.name, lane=lane, timeline=timeline, phases=verdicts, notes=notes)
-            )
-        return results
+                logs=[scan for o in self.observed for scan in o.logs.get(lane, [])],
+                rules_info=self.rules_info,
+                notes=self.notes,
+            ))  # fmt: skip
+        return out
+
+    def judge(self) -> list[ScenarioResult]:
+        tolerance_s = self.options.tolerance_s
+        if tolerance_s is None:
+            tolerance_s = max(0.05, min(0.25, self.plan.evaluation_interval_s / 4)) + self.plan.scrape_interval_s
+        return [
+            ScenarioResult(name=self.scenario.name, lane=tl.lane, timeline=tl, notes=self.notes,
+                           phases=judge(self.scenario, tl, tolerance_s=tolerance_s))
+            for tl in self.timelines()
+        ]  # fmt: skip
+
+    def error_results(self, exc: ComponentError) -> list[ScenarioResult]:
+        """The drill's results when its environment broke: no verdicts, the error naming the component."""
+        error = DrillError(component=exc.component, message=str(exc))
+        self.options.messages.append(f"{self.scenario.name}: environment error: {exc}")
+        if self.options.shared_stack is not None:
+            self.options.shared_stack.close()  # it may be the broken part; the next drill starts a fresh one
+        try:
+            timelines = self.timelines()
+        except ComponentError:
+            timelines = [Timeline(scenario=self.scenario.name, lane=lane, k=self.scenario.compress,
+                                  phases=self.windows) for lane in self.lanes]  # fmt: skip
+        return [ScenarioResult(name=self.scenario.name, lane=tl.lane, timeline=tl, phases=[], notes=self.notes,
+                               error=error) for tl in timelines]  # fmt: skip
 
 
 def compress_scenario_rules(
@@ -198,7 +365,8 @@ def compress_scenario_rules(
         try:
             compressed = compress_rule_file(rule_path, k, scenario.scrape_interval)
         except ValueError as exc:
-            raise FiredrillError(f"{rule_path}: cannot compress its rules ({exc}); run it with --compress 1") from None
+            raise InputError.at(str(rule_path), 0, f"cannot compress its rules ({exc}); run it with --compress 1") \
+                from None  # fmt: skip
         out = work / f"{index:02d}-{rule_path.name}"
         out.write_text(compressed.yaml_text)
         rule_files.append(out)
@@ -207,186 +375,7 @@ def compress_scenario_rules(
     return rule_files, rules_info, notes
 
 
-def _run_phases(
-    scenario: Scenario,
-    options: RunOptions,
-    plan: CompressionPlan,
-    stack: Stack,
-    stubs: list[StubProcess],
-    lanes: list[str],
-    loads: list[LocustRun],
-    observer: Observer,
-    clock: Callable[[], float],
-) -> tuple[list[PhaseWindow], list[SpanSummary], list[DashboardResult]]:
-    """Apply each phase's faults on the schedule Locust's shape follows, and record each phase's window.
-
-    A phase's spans and dashboards are collected after the next phase's faults are applied, so the seconds
-    that collection takes never push the drill's schedule behind the load's.
-    """
-    windows: list[PhaseWindow] = []
-    spans: list[SpanSummary] = []
-    dashboards: list[DashboardResult] = []
-    origin_wall = time.time() - clock()
-
-    def collect(phase: Phase, window: PhaseWindow) -> None:
-        dashboards.extend(_evaluate_dashboards(stack, phase, plan, window.end - window.start))
-        spans.extend(_collect_spans(stack, phase, origin_wall + window.start, origin_wall + window.end))
-
-    pending: tuple[Phase, PhaseWindow] | None = None
-    end_at = clock()
-    for index, phase in enumerate(scenario.phases):
-        start = end_at
-        observer.watch_metrics([e.metric for e in phase.expect if isinstance(e, MetricExpectation)])
-        for lane, stub in zip(lanes, stubs, strict=False):
-            stub.control.set(_faults_for(phase, lane), seed=scenario.seed or options.seed)
-        applied = clock()
-        if pending is not None:
-            collect(*pending)
-        end_at = start + plan.timescale.to_wall(phase.duration)
-        faults = [f.to_control() for f in phase.faults]
-        while (now := clock()) < end_at:
-            _check_load(scenario, loads)
-            if options.on_progress:
-                rps = sum(load.stats().current_rps for load in loads)
-                options.on_progress(
-                    Progress(scenario.name, phase.name, index, len(scenario.phases), now, end_at - now,
-                             [describe_fault(f) for f in faults], observer.current_states(), rps, scenario.compress)
-                )  # fmt: skip
-            time.sleep(min(0.25, max(0.0, end_at - now)))
-        window = PhaseWindow(name=phase.name, start=start, end=clock(), faults=faults, faults_applied_at=applied)
-        windows.append(window)
-        pending = (phase, window)
-    if pending is not None:
-        collect(*pending)
-    return windows, spans, dashboards
-
-
-def _targets(scenario: Scenario, lanes: list[str]) -> tuple[list[ScrapeTarget], list[int]]:
-    if scenario.target.profile is not None:
-        ports = [free_port() for _ in lanes]
-        job = scenario.target.profile
-        return [
-            ScrapeTarget(job, f"127.0.0.1:{port}", {"lane": lane}) for lane, port in zip(lanes, ports, strict=True)
-        ], ports
-    metrics = urlsplit(scenario.target.metrics_url or f"{scenario.target.url}/metrics")
-    return [ScrapeTarget("target", metrics.netloc, {"lane": lanes[0]}, metrics.path or "/metrics")], []
-
-
-def _start_stubs(
-    scenario: Scenario, lanes: list[str], ports: list[int], stack: Stack, cleanup: ExitStack, work: Path
-) -> list[StubProcess]:
-    if scenario.target.profile is None:
-        return []
-
-    stubs = []
-    for lane, port in zip(lanes, ports, strict=True):
-        stub = StubProcess(profile=scenario.target.profile, lane=lane, port=port, seed=scenario.seed,
-                           otlp_endpoint=stack.otlp_http_url, workdir=work / f"stub-{lane}")  # fmt: skip
-        try:
-            stubs.append(cleanup.enter_context(stub))
-        except StubStartError as exc:
-            raise FiredrillError(f"{scenario.source}: stub for profile {scenario.target.profile}: {exc}") from None
-    return stubs
-
-
-def _wait_for_targets(stack: Stack, count: int, timeout_s: float) -> None:
-    prometheus = stack.prometheus
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if len(prometheus.query("up == 1")) >= count:
-            return
-        time.sleep(0.1)
-    down = [f"{t.scrape_url}: {t.last_error or t.health}" for t in prometheus.targets() if t.health != "up"]
-    raise FiredrillError(f"targets not up after {timeout_s:.0f}s: {'; '.join(down)}; is the service listening?")
-
-
-def _start_load(
-    scenario: Scenario, plan: CompressionPlan, stubs: list[StubProcess], cleanup: ExitStack
-) -> list[LocustRun]:
-    if scenario.load is None:
-        return []
-    load = scenario.load
-    phases = [
-        LoadPhase(plan.timescale.to_wall(p.duration), p.users if p.users is not None else load.users, load.spawn_rate)
-        for p in scenario.phases
-    ]
-    # Locust's clock starts a moment after the drill's; its last phase runs on until the drill stops it.
-    last = phases[-1]
-    phases[-1] = LoadPhase(last.duration_s + LOAD_TAIL_S, last.users, last.spawn_rate)
-    hosts = [stub.url for stub in stubs] or [scenario.target.url or ""]
-    return [cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes)) for host in hosts]
-
-
-def _check_load(scenario: Scenario, loads: list[LocustRun]) -> None:
-    """Locust stops by itself only when the schedule ends; stopping earlier is an error in the locustfile."""
-    for load in loads:
-        if not load.running():
-            tail = load.log_tail(5).replace("\n", " | ")
-            raise FiredrillError(f"{scenario.source}: Locust stopped before the drill ended; its log: {tail}")
-
-
-def _evaluate_dashboards(stack: Stack, phase: Phase, plan: CompressionPlan, range_s: float) -> list[DashboardResult]:
-    results = []
-    # Through Grafana when it is in the stack (the panel's own path), else straight to Prometheus.
-    has_data = stack.grafana.query_has_data if Component.GRAFANA in stack.running else _prometheus_has_data(stack)
-    for expectation in phase.expect:
-        if not isinstance(expectation, DashboardExpectation):
-            continue
-        queries = panel_queries(expectation.dashboard, step_s=plan.scrape_interval_s, range_s=max(range_s, 1.0),
-                                scrape_s=plan.scrape_interval_s)  # fmt: skip
-        for query in queries:
-            try:
-                found, error = has_data(query.expr), None
-            except Exception as exc:  # a panel's bad query is a verdict, not a crash
-                found, error = False, str(exc)
-            results.append(
-                DashboardResult(dashboard=str(expectation.dashboard), panel_title=query.panel_title,
-                                ref_id=query.ref_id, expr=query.expr, has_data=found, error=error, phase=phase.name)
-            )  # fmt: skip
-    return results
-
-
-def _prometheus_has_data(stack: Stack) -> Callable[[str], bool]:
-    prometheus = stack.prometheus
-    return lambda expr: bool(prometheus.query(expr))
-
-
-def _collect_spans(stack: Stack, phase: Phase, start_wall: float, end_wall: float) -> list[SpanSummary]:
-    services = {e.traces.service for e in phase.expect if isinstance(e, TracesExpectation)}
-    if not services:
-        return []
-    time.sleep(0.5)  # the stub's batch span processor flushes every 200 ms
-    jaeger = stack.jaeger
-    return [
-        SpanSummary(
-            phase=phase.name,
-            service=span.service,
-            trace_id=span.trace_id,
-            name=span.name,
-            duration_s=span.duration_s,
-            error=span.error,
-            attributes={k: str(v) for k, v in span.attributes.items()},
-        )  # fmt: skip
-        for service in sorted(services)
-        for span in jaeger.find_spans(service, start_wall, end_wall, limit=2000)
-    ]
-
-
-def _notifications(stack: Stack, origin_wall: float) -> list[Notification]:
-    if stack.sink is None:
-        return []
-    notifications = []
-    for delivery in stack.sink.deliveries():
-        for alert in delivery.alerts:
-            status: Literal["firing", "resolved"] = "resolved" if alert.status == "resolved" else "firing"
-            notifications.append(
-                Notification(receiver=delivery.receiver, status=status, alertnames=[alert.alertname],
-                             labels=alert.labels, t=delivery.received_at - origin_wall)
-            )  # fmt: skip
-    return notifications
-
-
-def _faults_for(phase: Phase, lane: str) -> list[dict[str, object]]:
+def faults_for(phase: Phase, lane: str) -> list[dict[str, object]]:
     """The phase's faults for one lane: a fault with `lanes: [a, ...]` applies to those lanes only."""
     faults = []
     for fault in phase.faults:
@@ -397,7 +386,7 @@ def _faults_for(phase: Phase, lane: str) -> list[dict[str, object]]:
     return faults
 
 
-def _in_lane(labels: dict[str, str], lane: str, address: str) -> bool:
+def in_lane(labels: dict[str, str], lane: str, address: str) -> bool:
     """An alert belongs to a lane by its lane or instance label; one that aggregated both away to all lanes."""
     if "lane" in labels:
         return labels["lane"] == lane
@@ -406,4 +395,4 @@ def _in_lane(labels: dict[str, str], lane: str, address: str) -> bool:
     return True
 
 
-__all__ = ["CompressionNote", "Progress", "RunOptions", "run_scenario"]
+__all__ = ["CompressionNote", "Drill", "Progress", "RunOptions", "run_scenario"]

@@ -10,25 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness.drill.model import (
-    DashboardExpectation,
-    Expectation,
-    FiresExpectation,
-    LogsExpectation,
-    MetricExpectation,
-    NotificationExpectation,
-    ResolvesExpectation,
-    RulesHaveDataExpectation,
-    Scenario,
-    SilentExpectation,
-    TracesExpectation,
-)
+from harness.drill.expectations import Expectation, Verdict
+from harness.drill.model import Scenario
+from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.run import RunOptions, run_scenario
 from harness.errors import FiredrillError
 from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
-from harness.report.results import RunResult, ScenarioResult
 from harness.stack import Component, Stack, StackSpec
 from harness.stack.shared import SharedStack
 from harness.stack.spec import ProviderName
@@ -42,14 +31,29 @@ class DrillOutcome:
     results: list[ScenarioResult] = field(default_factory=list)
     error: str | None = None
 
-    def explain(self, lane_index: int, phase_index: int, expectation_index: int) -> str | None:
-        """None when that expectation held; else why not, with the drill's timeline around it."""
+    def environment_error(self, lane_index: int) -> str | None:
+        """Why the drill gave no verdict (it could not run, or its own environment broke), else None."""
         if self.error is not None:
             return f"drill {self.scenario.name} did not run: {self.error}"
         result = self.results[lane_index]
+        if result.error is not None:
+            return f"drill {self.scenario.name} stopped, nothing was judged: {result.error.message}"
+        return None
+
+    def verdict(self, lane_index: int, phase_index: int, expectation_index: int) -> Verdict:
+        """The verdict on one expectation (the drill ran: :meth:`environment_error` is None)."""
+        return self.results[lane_index].phases[phase_index].verdicts[expectation_index]
+
+    def explain(self, lane_index: int, phase_index: int, expectation_index: int) -> str | None:
+        """None when that expectation held as written; else why not, with the drill's timeline around it."""
+        problem = self.environment_error(lane_index)
+        if problem is not None:
+            return problem
+        result = self.results[lane_index]
         phase = result.phases[phase_index]
         verdict = phase.verdicts[expectation_index]
-        return None if verdict.passed else explain(result, phase.phase, verdict)
+        held = verdict.outcome in ("pass", "xpass")
+        return None if held else explain(result, phase.phase, verdict)
 
 
 class DrillFailedError(AssertionError):
@@ -62,7 +66,9 @@ def assert_drill_passed(results: list[ScenarioResult]) -> None:
     Example:
         >>> assert_drill_passed(firedrill_drill("scenarios/customerio/error-burst.yaml"))  # doctest: +SKIP
     """
-    failures = [
+    failures = [f"[{result.name} lane {result.lane}] environment error, nothing judged: {result.error.message}"
+                for result in results if result.error is not None]  # fmt: skip
+    failures += [
         f"[{result.name} lane {result.lane}] {phase.phase}: " + explain(result, phase.phase, verdict)
         for result in results
         for phase in result.phases
@@ -77,35 +83,13 @@ def expectation_label(expectation: Expectation) -> str:
     """A short, stable test name for an expectation.
 
     Example:
+        >>> from harness.drill.expectations import FiresExpectation, SilentExpectation
         >>> expectation_label(FiresExpectation(fires="CioHighErrorRate", within="9m"))
         'fires(CioHighErrorRate)'
         >>> expectation_label(SilentExpectation(silent="all"))
         'silent(all)'
     """
-    match expectation:
-        case FiresExpectation() | ResolvesExpectation():
-            labels = ",".join(f"{k}={v}" for k, v in sorted(expectation.labels.items()))
-            return f"{expectation.kind}({expectation.alert}{'{' + labels + '}' if labels else ''})"
-        case NotificationExpectation():
-            status = "" if expectation.status == "firing" else f",{expectation.status}"
-            return f"notification({expectation.notification}->{expectation.receiver}{status})"
-        case SilentExpectation():
-            return f"silent({_names(expectation.silent)})"
-        case RulesHaveDataExpectation():
-            return f"rules_have_data({_names(expectation.rules_have_data)})"
-        case TracesExpectation():
-            return f"traces({expectation.traces.service},{expectation.traces.status})"
-        case LogsExpectation():
-            return f"logs({expectation.logs})"
-        case DashboardExpectation():
-            return f"dashboard({Path(expectation.dashboard).name})"
-        case MetricExpectation():
-            return f"metric({expectation.metric})"
-    return expectation.kind
-
-
-def _names(names: str | list[str]) -> str:
-    return names if isinstance(names, str) else ",".join(names)
+    return expectation.label()
 
 
 def parse_images(pairs: list[str]) -> dict[Component, str]:
@@ -148,7 +132,7 @@ class DrillSession:
     shared: SharedStack = field(default_factory=SharedStack)
     outcomes: list[DrillOutcome] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _cache: dict[int, DrillOutcome] = field(default_factory=dict)
+    _cache: dict[tuple[str, str, float | None, int | None], DrillOutcome] = field(default_factory=dict)
 
     @classmethod
     def from_options(
@@ -168,17 +152,14 @@ class DrillSession:
         )
 
     def run(self, scenario: Scenario, compress: float | None = None, seed: int | None = None) -> DrillOutcome:
-        """Run `scenario` (once per Scenario object: later calls return the same outcome)."""
-        key = id(scenario)
-        if key in self._cache and compress is None and seed is None:
+        """Run `scenario` once per (file, name, compression, seed): later calls return the same outcome."""
+        compress = compress if compress is not None else self.compress
+        seed = seed if seed is not None else self.seed
+        key = (str(scenario.source), scenario.name, compress, seed)
+        if key in self._cache:
             return self._cache[key]
-        options = RunOptions(
-            stack=self.stack,
-            compress=compress if compress is not None else self.compress,
-            seed=seed if seed is not None else self.seed,
-            shared_stack=self.shared,
-            images=self.images,
-        )
+        options = RunOptions(stack=self.stack, compress=compress, seed=seed, shared_stack=self.shared,
+                             images=self.images)  # fmt: skip
         outcome = DrillOutcome(scenario)
         try:
             outcome.results = run_scenario(scenario, options)

@@ -1,6 +1,6 @@
 """The timeline: everything observed during one drill lane, in wall-clock seconds since the drill start.
 
-It is the contract between running and judging. The observer appends to it; :func:`harness.drill.expect.judge`
+It is the contract between running and judging. The observer appends to it; :func:`harness.drill.judge.judge`
 reads only it (and the scenario), so a saved timeline can be re-judged and judging needs no programs.
 """
 
@@ -105,11 +105,12 @@ class DashboardResult(BaseModel):
 
 
 class LogScan(BaseModel):
-    """A log file scanned for PII; ``phase`` None means the whole run."""
+    """The lines a log file got during one phase, scanned for PII; ``phase`` None means the whole run."""
 
     path: str
     pii_hits: list[str] = []
     phase: str | None = None
+    lines: int = 0
 
 
 class Timeline(BaseModel):

@@ -15,12 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.drill.model import DashboardExpectation, Scenario, load_scenario
-from harness.drill.promql import parse_duration_s
-from harness.drill.yamlsrc import ScenarioError
+from harness.drill.expectations import DashboardExpectation
+from harness.drill.model import Scenario, load_scenario
+from harness.errors import InputError
 from harness.lint.engine import LintInputs, lint
 from harness.lint.output import render
-from harness.lint.source import LintInputError
+from harness.promql.duration import parse_duration_s
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +87,7 @@ def _duration(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     """Lint what ``args`` name, print the report, return the exit code (0 clean, 1 findings fail).
 
-    Unreadable inputs raise LintInputError, which the `firedrill` entry point prints and exits 2 on.
+    Unreadable inputs raise InputError, which the `firedrill` entry point prints and exits 2 on.
 
     >>> p = argparse.ArgumentParser(); add_arguments(p)
     >>> run(p.parse_args(["--rules", "fixtures/customerio/alerts.yml", "--format", "json"]))  # doctest: +SKIP
@@ -118,7 +118,7 @@ def inputs_from(args: argparse.Namespace) -> LintInputs:
         scrape = scrape or scenario.scrape_interval
         evaluation = evaluation or scenario.evaluation_interval
     if not (rules or dashboards or alertmanager):
-        raise LintInputError("nothing to lint: give a scenario file, --rules, --dashboard or --alertmanager")
+        raise InputError("nothing to lint: give a scenario file, --rules, --dashboard or --alertmanager")
     return LintInputs(
         rules=_unique(rules),
         dashboards=_unique(dashboards),
@@ -132,8 +132,8 @@ def inputs_from(args: argparse.Namespace) -> LintInputs:
 def _scenario(path: str) -> Scenario:
     try:
         return load_scenario(path)
-    except ScenarioError as exc:
-        raise LintInputError(str(exc)) from None
+    except InputError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _expectation_dashboards(scenario: Scenario) -> list[Path]:

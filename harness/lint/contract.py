@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 import promql_parser as pp
 
-from harness.drill.promql import PromQLPrinter
 from harness.lint.exposition import TARGET_LABELS, Exposition, Series
 from harness.lint.model import Finding, Query
 from harness.lint.walk import LabelsOf, Selection, calls, descendants, find_token, output_labels, selections
+from harness.promql.expr import PromQLPrinter
 
 ALERT_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 _COUNTER_ONLY = frozenset({"rate", "irate", "increase"})

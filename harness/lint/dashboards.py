@@ -1,7 +1,7 @@
 """Grafana dashboards: every PromQL target parses once its variables are substituted, names only variables the
 dashboard defines, and points at a consistent Prometheus datasource.
 
-Targets come from :func:`harness.drill.dashboard.panel_queries` (the same substitution the drills run); their
+Targets come from :func:`harness.promql.dashboards.panel_queries` (the same substitution the drills run); their
 lines are found in the JSON text, since ``json`` keeps no positions.
 """
 
@@ -16,10 +16,11 @@ from typing import Any
 
 import promql_parser as pp
 
-from harness.drill.dashboard import builtin_variables, panel_queries, substitute, template_defaults
+from harness.errors import InputError
 from harness.lint.model import Finding, Query, Severity, TextSpan
-from harness.lint.source import LintInputError, display_path, read_text
+from harness.lint.source import display_path, read_text
 from harness.lint.walk import locate_parse_error
+from harness.promql.dashboards import builtin_variables, panel_queries, substitute, template_defaults
 
 _EXPR = re.compile(r'"expr"\s*:\s*("(?:[^"\\]|\\.)*")')
 _LEFTOVER_VAR = re.compile(r"\$\{(\w+)[^}]*\}|\[\[(\w+)[^\]]*\]\]|\$(\w+)")
@@ -37,7 +38,7 @@ class DashboardFile:
 
 
 def load_dashboard(path: Path, scrape_s: float) -> DashboardFile:
-    """Read a dashboard JSON and check its targets and datasources; unreadable JSON raises LintInputError.
+    """Read a dashboard JSON and check its targets and datasources; unreadable JSON raises InputError.
 
     Variables are substituted as Grafana would for a one-hour view: ``$__rate_interval`` is 4x ``scrape_s``.
 
@@ -50,9 +51,9 @@ def load_dashboard(path: Path, scrape_s: float) -> DashboardFile:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LintInputError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}; fix the dashboard") from None
+        raise InputError(f"{file}:{exc.lineno}: not valid JSON: {exc.msg}; fix the dashboard") from None
     if not isinstance(data, dict):
-        raise LintInputError(f"{file}:1: not a dashboard (expected a JSON object with panels); fix the dashboard")
+        raise InputError(f"{file}:1: not a dashboard (expected a JSON object with panels); fix the dashboard")
     model = data["dashboard"] if "dashboard" in data and "panels" not in data else data
     values = {**builtin_variables(scrape_s, 3600.0, scrape_s), **template_defaults(model)}
     out = DashboardFile(file)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.drill.promql import format_duration
 from harness.lint import contract, dashboards, routes, rules, smells, templates, timing
 from harness.lint.exposition import Exposition, load_target
 from harness.lint.model import Finding, LintReport, Query, RouteRow
 from harness.lint.source import display_path
+from harness.promql.duration import format_duration
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class LintInputs:
 
 
 def lint(inputs: LintInputs) -> LintReport:
-    """Run every check over ``inputs``; an unreadable input raises LintInputError (exit 2).
+    """Run every check over ``inputs``; an unreadable input raises InputError (exit 2).
 
     >>> report = lint(LintInputs(rules=[Path("fixtures/customerio/alerts.yml")], targets=["profile:customerio"]))
     >>> report.errors, report.warnings

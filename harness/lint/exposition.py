@@ -23,7 +23,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness.lint.source import LintInputError, display_path, read_text
+from harness.errors import InputError
+from harness.lint.source import display_path, read_text
 
 Role = Literal["value", "total", "bucket", "sum", "count", "created", "quantile"]
 
@@ -82,12 +83,12 @@ class Exposition:
 
     @classmethod
     def parse(cls, text: str, source: str) -> Exposition:
-        """Parse exposition ``text``; a malformed one raises LintInputError naming ``source``."""
+        """Parse exposition ``text``; a malformed one raises InputError naming ``source``."""
         parse = openmetrics_families if text.rstrip().endswith("# EOF") else text_string_to_metric_families
         try:
             families = list(parse(text))
         except (ValueError, TypeError, IndexError) as exc:
-            raise LintInputError(
+            raise InputError(
                 f"{source}:1: not a Prometheus text exposition ({exc}); give a /metrics "
                 "page saved with `curl -s URL/metrics > FILE`"
             ) from None
@@ -165,7 +166,7 @@ def load_target(spec: str) -> Exposition:
     path = Path(spec.removeprefix("file:"))
     if spec.startswith("file:") or path.exists():
         return Exposition.parse(read_text(path, "exposition file"), display_path(path))
-    raise LintInputError(
+    raise InputError(
         f"--target {spec}: not a URL, profile or file; expected http(s)://HOST:PORT/metrics, "
         "profile:NAME or the path of a saved exposition"
     )
@@ -175,9 +176,9 @@ def _fetch(url: str) -> str:
     try:
         response = httpx.get(url, timeout=10.0, follow_redirects=True)
     except httpx.HTTPError as exc:
-        raise LintInputError(f"{url}: cannot fetch metrics ({exc}); check that the target is up") from None
+        raise InputError(f"{url}: cannot fetch metrics ({exc}); check that the target is up") from None
     if response.status_code != 200:
-        raise LintInputError(f"{url}: HTTP {response.status_code}; expected 200 from the metrics endpoint")
+        raise InputError(f"{url}: HTTP {response.status_code}; expected 200 from the metrics endpoint")
     return response.text
 
 
@@ -193,7 +194,7 @@ def _profile_metrics(name: str) -> str:
     try:
         app = create_app(name)
     except ProfileError as exc:
-        raise LintInputError(f"profile:{name}: {exc}; give an existing profile (fixtures/profiles/)") from None
+        raise InputError(f"profile:{name}: {exc}; give an existing profile (fixtures/profiles/)") from None
     # No `with`: the lifespan (queue workers) is not needed to render the exposition.
     response = TestClient(app).get("/metrics")
     return response.text

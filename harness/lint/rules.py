@@ -1,7 +1,7 @@
 """Prometheus rule files: shape, expressions that parse, duplicates, severity and summary, and promtool's verdict.
 
 The shape is a pydantic model of the rule-file format, so each problem comes out as ``file:line: what; expected``
-through :func:`harness.drill.yamlsrc.problems_from_validation`; rules that are well formed are checked further
+through :func:`harness.yamlsrc.problems_from_validation`; rules that are well formed are checked further
 even when their neighbours are not.
 """
 
@@ -17,12 +17,12 @@ from typing import Annotated, Any, Literal
 import promql_parser as pp
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from harness.drill.model import Duration, duration_value
-from harness.drill.yamlsrc import problems_from_validation
 from harness.lint.model import Finding, Query, Rule, Severity
 from harness.lint.source import YamlSource
 from harness.lint.walk import locate_parse_error
-from harness.stack.stack import _promtool_problem
+from harness.promql.duration import Duration, duration_value
+from harness.promql.promtool import promtool_problem
+from harness.yamlsrc import problems_from_validation
 
 
 def _text(value: Any) -> str:
@@ -282,7 +282,7 @@ def promtool_findings(rule_file: RuleFile, path: Path, existing: list[Finding]) 
             found.append(finding)
     if not found and not any(f.file == file and f.severity == "error" for f in existing):
         # Output we could not place: the stack's one-line reading of it is the best we have.
-        problem = _promtool_problem(str(path), result.stderr + result.stdout).removeprefix(f"{path}:")
+        problem = promtool_problem(str(path), result.stderr + result.stdout).removeprefix(f"{path}:")
         row, _, message = problem.partition(": ")
         line = int(row) if row.isdigit() else 1
         found.append(_promtool(file, line, None, "rules/promtool", message if row.isdigit() else problem.strip()))

@@ -16,10 +16,11 @@ import re
 
 import promql_parser as pp
 
-from harness.drill.promql import PromQLPrinter, format_duration, format_number, top_level_comparison, unparen
 from harness.lint.exposition import Exposition
 from harness.lint.model import Finding, Query, Rule
 from harness.lint.walk import PER_SECOND_FUNCS, descendants, find_token, is_scalar, selections
+from harness.promql.duration import format_duration
+from harness.promql.expr import PromQLPrinter, format_number, top_level_comparison, unparen
 
 _PEELABLE_AGGS = frozenset({"sum", "max", "min", "avg"})
 _PER_SECOND = re.compile(r"per[ -]second|/\s?s\b|/sec\b|\bper sec\b|\ba second\b|\bpersecond\b")

@@ -1,6 +1,6 @@
 """Reading lint inputs: YAML files with line numbers, paths as the user wrote them, and value spans.
 
-An input that cannot be read or parsed is not a lint finding: it raises :class:`LintInputError` (exit code 2)
+An input that cannot be read or parsed is not a lint finding: it raises :class:`harness.errors.InputError` (exit code 2)
 with one ``file:line: what; fix`` line.
 """
 
@@ -12,17 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from harness.drill.yamlsrc import ScenarioError, YamlDoc
-from harness.errors import FiredrillError
+from harness.errors import InputError
 from harness.lint.model import TextSpan
-
-
-class LintInputError(FiredrillError):
-    """A lint input could not be read or parsed (exit code 2).
-
-    >>> str(LintInputError("a.yml:1: cannot read: No such file; check the path"))
-    'a.yml:1: cannot read: No such file; check the path'
-    """
+from harness.yamlsrc import YamlDoc
 
 
 def display_path(path: Path | str) -> str:
@@ -39,14 +31,14 @@ def display_path(path: Path | str) -> str:
 
 
 def read_text(path: Path, what: str) -> str:
-    """The text of ``path``, or LintInputError naming it and the fix."""
+    """The text of ``path``, or InputError naming it and the fix."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LintInputError(f"{display_path(path)}:1: {what} not found; check the path") from None
+        raise InputError(f"{display_path(path)}:1: {what} not found; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise LintInputError(f"{display_path(path)}:1: cannot read {what}: {reason}; fix the file") from None
+        raise InputError(f"{display_path(path)}:1: cannot read {what}: {reason}; fix the file") from None
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,7 @@ class YamlSource:
 
     @classmethod
     def load(cls, path: Path, what: str) -> YamlSource:
-        """Read and parse ``path``; syntax errors raise LintInputError with the error's line.
+        """Read and parse ``path``; syntax errors raise InputError with the error's line.
 
         >>> YamlSource.load(Path("fixtures/customerio/alerts.yml"), "rule file").doc.data["groups"][0]["name"]
         'customerio'
@@ -68,8 +60,8 @@ class YamlSource:
         text = read_text(path, what)
         try:
             doc = YamlDoc.parse(text, file)
-        except ScenarioError as exc:
-            raise LintInputError(f"{exc.problems[0]}; fix the {what}") from None
+        except InputError as exc:
+            raise InputError(f"{exc.problems[0]}; fix the {what}") from None
         return cls(file, text.splitlines(), doc)
 
     def line(self, loc: tuple[int | str, ...]) -> int:

@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from harness.drill.promql import format_duration
 from harness.lint.model import Finding, Query, Rule
 from harness.lint.walk import TWO_SAMPLE_FUNCS, find_token, selections
+from harness.promql.duration import format_duration
 
 
 def check_ranges(query: Query, scrape_s: float) -> list[Finding]:

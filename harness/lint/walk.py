@@ -1,6 +1,6 @@
 """Generic walks over promql_parser ASTs: every selector with its context, result label sets, positions.
 
-These sit next to :mod:`harness.drill.promql` (printing, durations, comparisons) and use it; nothing here knows
+These sit next to :mod:`harness.promql.expr` (printing, durations, comparisons) and use it; nothing here knows
 about rule files or dashboards.
 """
 
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import promql_parser as pp
 
-from harness.drill.promql import td_seconds, unparen
+from harness.promql.duration import td_seconds
+from harness.promql.expr import unparen
 
 # Functions whose result keeps the labels of their (first vector) argument unchanged.
 _NO_LABELS = frozenset({"time", "vector", "scalar", "pi"})

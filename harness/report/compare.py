@@ -23,9 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from harness.drill.expect import human_duration
-from harness.drill.promql import parse_duration_s
 from harness.errors import FiredrillError
+from harness.promql.duration import human_duration, parse_duration_s
 
 _TIMED_KINDS = ("fires", "notification", "resolves")
 

@@ -6,10 +6,11 @@ Times are production-equivalent (wall seconds x k) since the drill started, as i
 
 from __future__ import annotations
 
-from harness.drill.expect import Verdict, human_duration
-from harness.drill.promql import format_number
+from harness.drill.expectations import Verdict
+from harness.drill.result import ScenarioResult
 from harness.drill.timeline import PhaseWindow, Timeline, describe_fault
-from harness.report.results import ScenarioResult
+from harness.promql.duration import human_duration
+from harness.promql.expr import format_number
 
 _MAX_TRANSITIONS = 12
 _STRIP_WIDTH = 60
@@ -28,7 +29,7 @@ def explain(result: ScenarioResult, phase: str, verdict: Verdict) -> str:
           ...
     """
     timeline = result.timeline
-    mark = "PASS" if verdict.passed else "FAIL"
+    mark = (verdict.outcome or ("pass" if verdict.passed else "fail")).upper()
     lines = [f"{verdict.kind} {verdict.alert or ''}".rstrip() + f": {verdict.reason} ({mark})"]
     lines += _phases(timeline, phase)
     lines += _strip(timeline, verdict.alert)

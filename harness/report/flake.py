@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from pydantic import BaseModel
 
-from harness.report.results import ScenarioResult
+from harness.drill.result import ScenarioResult
 
 
 class Flake(BaseModel):

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.drill.result import RunResult, ScenarioResult
 from harness.report.flake import compare_runs
-from harness.report.results import RunResult, ScenarioResult
 
 
 def _alerts(result: ScenarioResult) -> list[dict[str, Any]]:
@@ -39,7 +39,8 @@ def _scenario(result: ScenarioResult) -> dict[str, Any]:
     return {
         "name": result.name,
         "lane": result.lane,
-        "verdict": "pass" if result.passed else "fail",
+        "verdict": result.verdict,
+        "error": result.error.model_dump(mode="json") if result.error is not None else None,
         "phases": phases,
         "alerts": _alerts(result),
         "notes": [n.model_dump(mode="json") for n in result.notes],
@@ -49,17 +50,19 @@ def _scenario(result: ScenarioResult) -> dict[str, Any]:
 def to_json(results: RunResult) -> dict[str, Any]:
     """The report as a dict.
 
-    Schema: ``verdict`` ("pass"/"fail"), ``compress``, ``started_at`` (ISO 8601), ``scenarios``: [{name, lane,
-    verdict, phases: [{name, start_s, end_s, faults, expectations: [{kind, alert, passed, measured_s, budget_s,
-    wall_measured_s, pending_s, receiver, reason}]}], alerts: [{alert, labels, transitions: [{state, t_s,
-    t_prod_s}]}], notes: [{rule, severity, message, recommend_k1}]}], ``flakes`` (null unless repeated runs):
-    {runs, flakes: [...], spreads: [...]}. ``*_s`` without ``prod`` are wall seconds since the drill start,
-    except ``measured_s``/``budget_s``/``pending_s``, which are production-equivalent.
+    Schema: ``verdict`` ("pass"/"fail"/"error"), ``compress``, ``started_at`` (ISO 8601), ``scenarios``: [{name,
+    lane, verdict, error (null, or {component, message} when the drill's environment broke and nothing was
+    judged), phases: [{name, start_s, end_s, faults, expectations: [{kind, alert, passed, outcome
+    (pass/fail/xfail/xpass), xfail, measured_s, budget_s, wall_measured_s, pending_s, receiver, reason}]}],
+    alerts: [{alert, labels, transitions: [{state, t_s, t_prod_s}]}], notes: [{rule, severity, message,
+    recommend_k1}]}], ``flakes`` (null unless repeated runs): {runs, flakes: [...], spreads: [...]}. ``*_s``
+    without ``prod`` are wall seconds since the drill start, except ``measured_s``/``budget_s``/``pending_s``,
+    which are production-equivalent.
     """
     runs = [*results.repeats, results.scenarios]
     flakes = compare_runs(runs).model_dump(mode="json") if results.repeats else None
     return {
-        "verdict": "pass" if results.passed else "fail",
+        "verdict": results.verdict,
         "compress": results.compress,
         "started_at": results.started_at.isoformat(),
         "scenarios": [_scenario(s) for s in results.scenarios],

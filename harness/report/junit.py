@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness.drill.expect import Verdict
-from harness.report.results import RunResult
+from harness.drill.expectations import Verdict
+from harness.drill.result import RunResult
 
 
 def _case_name(phase: str, index: int, verdict: Verdict) -> str:
@@ -17,14 +17,20 @@ def _case_name(phase: str, index: int, verdict: Verdict) -> str:
 def to_junit(results: RunResult) -> ET.Element:
     """Build the ``<testsuites>`` element."""
     root = ET.Element("testsuites", name="firedrill")
-    total = failures = 0
+    total = failures = errors = 0
     for result in results.scenarios:
         suite_name = result.name if result.lane == "0" else f"{result.name}[lane {result.lane}]"
         cases = [(pv.phase, i, v) for pv in result.phases for i, v in enumerate(pv.verdicts)]
         failed = sum(not v.passed for _, _, v in cases)
+        errored = int(result.error is not None)
         suite = ET.SubElement(
-            root, "testsuite", name=suite_name, tests=str(len(cases)), failures=str(failed), errors="0"
-        )
+            root, "testsuite", name=suite_name, tests=str(len(cases) + errored), failures=str(failed),
+            errors=str(errored),
+        )  # fmt: skip
+        if result.error is not None:
+            # The drill's own environment broke: one errored case, no verdicts (nothing was judged).
+            case = ET.SubElement(suite, "testcase", classname=f"firedrill.{result.name}", name="drill", time="0")
+            ET.SubElement(case, "error", message=result.error.message).text = result.error.message
         for phase, i, verdict in cases:
             case = ET.SubElement(
                 suite,
@@ -36,12 +42,16 @@ def to_junit(results: RunResult) -> ET.Element:
             if not verdict.passed:
                 failure = ET.SubElement(case, "failure", message=verdict.reason)
                 failure.text = verdict.reason
+            elif verdict.outcome == "xfail":
+                ET.SubElement(case, "skipped", message=verdict.reason, type="xfail")
             else:
                 ET.SubElement(case, "system-out").text = verdict.reason
-        total += len(cases)
+        total += len(cases) + errored
         failures += failed
+        errors += errored
     root.set("tests", str(total))
     root.set("failures", str(failures))
+    root.set("errors", str(errors))
     return root
 
 

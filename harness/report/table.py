@@ -8,9 +8,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from harness.drill.expect import human_duration
+from harness.drill.result import RunResult
+from harness.promql.duration import human_duration
 from harness.report.flake import FlakeReport, compare_runs
-from harness.report.results import RunResult
+
+_MARKS = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]", "xfail": "[yellow]XFAIL[/]",
+          "xpass": "[red]XPASS[/]", "error": "[magenta]ERROR[/]"}  # fmt: skip
 
 
 def _time(seconds: float | None) -> str:
@@ -30,9 +33,12 @@ def verdict_table(results: RunResult) -> Table:
     for result in results.scenarios:
         # Escaped: "[a]" and PromQL's "[5m]" would otherwise be read as rich markup and vanish.
         name = escape(result.name if lanes_per_name[result.name] == 1 else f"{result.name}[{result.lane}]")
+        if result.error is not None:
+            # The full message (with the component's log) is printed below the table.
+            table.add_row(name, "", "", "", "", "", "", "", f"[magenta]ERROR[/] {escape(result.error.component)}")
         for pv in result.phases:
             for v in pv.verdicts:
-                mark = "[green]PASS[/]" if v.passed else f"[red]FAIL[/] {escape(v.reason)}"
+                mark = _MARKS[v.outcome or "fail"] + ("" if v.outcome == "pass" else f" {escape(v.reason)}")
                 table.add_row(
                     name,
                     pv.phase,

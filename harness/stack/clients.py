@@ -40,6 +40,30 @@ class TargetHealth:
     last_error: str
 
 
+class QueryRejected(ValueError):
+    """Prometheus (or Grafana) refused a query as invalid: a fault of the query, not of the stack."""
+
+
+def _http(component: str, call: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request, with transport failures converted to StackError naming the component."""
+    try:
+        return call(method, path, **kwargs)  # type: ignore[no-any-return]
+    except httpx.HTTPError as exc:
+        raise StackError(f"{component}: {method} {path} failed ({type(exc).__name__}: {exc})") from None
+
+
+def _json(component: str, response: httpx.Response) -> Any:
+    """The response's JSON body; a body that is not JSON is a StackError (a proxy page, a crashed server)."""
+    try:
+        return response.json()
+    except ValueError:
+        snippet = response.text[:120].replace("\n", " ")
+        raise StackError(
+            f"{component}: {response.request.method} {response.request.url.path} answered HTTP "
+            f"{response.status_code} with a body that is not JSON ({snippet!r})"
+        ) from None
+
+
 def _float(text: Any) -> float | None:
     try:
         value = float(text)
@@ -62,10 +86,13 @@ class PrometheusClient:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
 
     def _get(self, path: str, **params: Any) -> Any:
-        response = self._http.get(path, params=params)
-        body = response.json()
-        if body.get("status") != "success":
-            raise StackError(f"prometheus {path}: {body.get('errorType')}: {body.get('error')}")
+        response = _http("prometheus", self._http.request, "GET", path, params=params)
+        body = _json("prometheus", response)
+        if not isinstance(body, dict) or body.get("status") != "success":
+            error = body.get("error") if isinstance(body, dict) else body
+            if isinstance(body, dict) and body.get("errorType") == "bad_data":
+                raise QueryRejected(f"prometheus rejected the query: {error}")
+            raise StackError(f"prometheus: GET {path}: HTTP {response.status_code}: {error}")
         return body["data"]
 
     def query(self, expr: str, at: float | None = None) -> list[Sample]:
@@ -118,7 +145,9 @@ class PrometheusClient:
         ]
 
     def reload(self) -> None:
-        self._http.post("/-/reload").raise_for_status()
+        response = _http("prometheus", self._http.request, "POST", "/-/reload")
+        if response.status_code >= 300:
+            raise StackError(f"prometheus: POST /-/reload: HTTP {response.status_code}: {response.text[:200]}")
 
     def close(self) -> None:
         self._http.close()
@@ -131,15 +160,17 @@ class AlertmanagerClient:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
 
+    def _get(self, path: str) -> Any:
+        response = _http("alertmanager", self._http.request, "GET", path)
+        if response.status_code >= 300:
+            raise StackError(f"alertmanager: GET {path}: HTTP {response.status_code}: {response.text[:200]}")
+        return _json("alertmanager", response)
+
     def alerts(self) -> list[dict[str, Any]]:
-        response = self._http.get("/api/v2/alerts")
-        response.raise_for_status()
-        return list(response.json())
+        return list(self._get("/api/v2/alerts"))
 
     def status(self) -> dict[str, Any]:
-        response = self._http.get("/api/v2/status")
-        response.raise_for_status()
-        return dict(response.json())
+        return dict(self._get("/api/v2/status"))
 
     def close(self) -> None:
         self._http.close()
@@ -182,10 +213,17 @@ class JaegerClient:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
 
+    def _get(self, path: str, **params: Any) -> Any:
+        """JSON body of a GET; None when Jaeger answers 404 (it does when no trace matched)."""
+        response = _http("jaeger", self._http.request, "GET", path, params=params)
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 300:
+            raise StackError(f"jaeger: GET {path}: HTTP {response.status_code}: {response.text[:200]}")
+        return _json("jaeger", response)
+
     def services(self) -> list[str]:
-        response = self._http.get("/api/v3/services")
-        response.raise_for_status()
-        return list(response.json().get("services") or [])
+        return list((self._get("/api/v3/services") or {}).get("services") or [])
 
     def find_spans(
         self,
@@ -210,18 +248,10 @@ class JaegerClient:
             params["query.operation_name"] = operation
         if min_duration_s:
             params["query.duration_min"] = f"{int(min_duration_s * 1000)}ms"
-        response = self._http.get("/api/v3/traces", params=params)
-        if response.status_code == 404:  # Jaeger answers 404 when no trace matched
-            return []
-        response.raise_for_status()
-        return self._spans(response.json())
+        return self._spans(self._get("/api/v3/traces", **params) or {})
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
-        response = self._http.get(f"/api/v3/traces/{trace_id}")
-        if response.status_code == 404:
-            return []
-        response.raise_for_status()
-        return self._spans(response.json())
+        return self._spans(self._get(f"/api/v3/traces/{trace_id}") or {})
 
     @staticmethod
     def _spans(body: dict[str, Any]) -> list[SpanRecord]:
@@ -275,12 +305,13 @@ class GrafanaClient:
             "from": f"now-{max(1, int(range_s))}s",
             "to": "now",
         }
-        response = self._http.post("/api/ds/query", json=body)
+        response = _http("grafana", self._http.request, "POST", "/api/ds/query", json=body)
+        payload = _json("grafana", response)
+        result = (payload.get("results") or {}).get("A", {}) if isinstance(payload, dict) else {}
+        if result.get("error"):  # Grafana answers a failed query with HTTP 400 and results.<refId>.error
+            raise QueryRejected(f"grafana: {result['error']}")
         if response.status_code >= 400:
-            raise StackError(f"grafana /api/ds/query: HTTP {response.status_code}: {response.text[:200]}")
-        result = response.json().get("results", {}).get("A", {})
-        if result.get("error"):
-            raise StackError(f"grafana /api/ds/query: {result['error']}")
+            raise StackError(f"grafana: POST /api/ds/query: HTTP {response.status_code}: {response.text[:200]}")
         return any(
             any(len(column) > 0 for column in (frame.get("data") or {}).get("values", [])[1:])
             for frame in result.get("frames", [])

@@ -34,7 +34,8 @@ def docker_client(timeout: float = 5.0) -> Any:
     except Exception as exc:  # docker raises several unrelated types for "no daemon"
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise StackError(
-            f"containers: no Docker daemon answers ({reason}); start one with `make docker` (installs and starts dockerd) or use --stack processes"
+            f"containers: no Docker daemon answers ({reason}); "
+            "start one with `make docker` (installs and starts dockerd) or use --stack processes"
         ) from None
 
 
@@ -95,6 +96,17 @@ class Container(Running):
             return self._container.get_wrapped_container().status in ("created", "running")
         except Exception:
             return False
+
+    def exit_reason(self) -> str:
+        try:
+            wrapped = self._container.get_wrapped_container()
+            wrapped.reload()
+            state = wrapped.attrs.get("State") or {}
+        except Exception:
+            return "is gone (the container no longer exists)"
+        if state.get("OOMKilled"):
+            return "was killed for using too much memory"
+        return f"{state.get('Status', 'stopped')} with exit code {state.get('ExitCode', '?')}"
 
     def logs(self, lines: int = 20) -> str:
         try:

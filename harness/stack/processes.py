@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import StackError
-from harness.proc import terminate
+from harness.proc import describe_returncode, terminate
 from harness.stack.launch import Launch, Wiring, loopback_ports
 from harness.stack.ports import LOOPBACK
 from harness.stack.provider import Provider, Running
@@ -74,6 +74,9 @@ class LocalProcess(Running):
 
     def alive(self) -> bool:
         return self._popen.poll() is None
+
+    def exit_reason(self) -> str:
+        return describe_returncode(self._popen.poll())
 
     def logs(self, lines: int = 20) -> str:
         try:

@@ -31,6 +31,10 @@ class Running(ABC):
     @abstractmethod
     def logs(self, lines: int = 20) -> str: ...
 
+    def exit_reason(self) -> str:
+        """How it ended, when it has ("exited with code 1", "killed by SIGKILL"); "" when unknown."""
+        return ""
+
     @abstractmethod
     def stop(self) -> None:
         """End this component only; idempotent."""

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
+from typing import Any
 
 import httpx
 
+from harness import interrupt
 from harness.errors import StackError
+from harness.proc import log_tail
+from harness.promql.promtool import check_rule_files
 from harness.stack import teardown
 from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
 from harness.stack.containers import ContainerProvider
@@ -21,39 +23,6 @@ from harness.stack.provider import Provider, Running
 from harness.stack.render import prometheus_flags
 from harness.stack.sink import NotificationSink
 from harness.stack.spec import Component, StackSpec
-
-
-def check_rule_files(rule_files: list[Path]) -> None:
-    """Validate rule files with promtool before anything starts; StackError naming file, line and fix.
-
-    Example:
-        >>> check_rule_files([Path("fixtures/customerio/alerts.yml")])  # doctest: +SKIP
-    """
-    promtool = shutil.which("promtool")
-    for rule_file in rule_files:
-        if not Path(rule_file).is_file():
-            raise StackError(f"{rule_file}: rule file not found; check the path")
-        if promtool is None:
-            continue
-        result = subprocess.run([promtool, "check", "rules", str(rule_file)], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise StackError(f"{_promtool_problem(str(rule_file), result.stderr + result.stdout)}; fix it "
-                             f"(`promtool check rules {rule_file}`)")  # fmt: skip
-
-
-def _promtool_problem(rule_file: str, output: str) -> str:
-    """promtool's first real complaint as `file:line: message` (it prints `file: line:col: message`)."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith(f"{rule_file}:"):
-            rest = line[len(rule_file) + 1 :].strip()
-            position, _, message = rest.partition(": ")
-            row = position.split(":")[0]
-            if row.isdigit():
-                return f"{rule_file}:{row}: invalid rule: {message}"
-            return f"{rule_file}: invalid rule file: {rest}"
-    detail = next((line for line in lines if not line.startswith(("Checking", "FAILED"))), "promtool rejected it")
-    return f"{rule_file}: invalid rule file: {detail}"
 
 
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
@@ -99,6 +68,8 @@ class Stack:
         self.grafana_password: str | None = None
         self._handle: int | None = None
         self._wiring: Wiring | None = None
+        # One client per component, reused and closed with the stack (a client per access leaked sockets).
+        self._clients: dict[Component, PrometheusClient | AlertmanagerClient | JaegerClient | GrafanaClient] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> Stack:
@@ -165,6 +136,7 @@ class Stack:
             self._reload_prometheus(spec)
         for component in (Component.ALERTMANAGER, Component.GRAFANA):
             if component in self.running:
+                self._close_clients(component)
                 self.running.pop(component).stop()
                 self.provider.forget_data(component)
                 self._start_component(component)
@@ -197,8 +169,18 @@ class Stack:
         if response.status_code >= 300:
             raise StackError(f"{component.value}: POST {url} -> HTTP {response.status_code}: {response.text[:300]}")
 
+    def check_alive(self) -> None:
+        """Raise StackError naming the first component that has died, with the last lines of its log."""
+        for component, running in self.running.items():
+            if not running.alive():
+                how = running.exit_reason() or "stopped"
+                raise StackError(
+                    f"{component.value}: {running.ident} {how} mid-drill; last log lines: {log_tail(running.logs(20))}"
+                )
+
     def stop(self) -> None:
         """End every component this stack started (by PID or container id), then its sink and temp dirs."""
+        self._close_clients()
         for component in reversed(list(self.running)):
             self.running[component].stop()
         self.running.clear()
@@ -236,7 +218,7 @@ class Stack:
                 last = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 last = type(exc).__name__
-            time.sleep(0.05)
+            interrupt.sleep(0.05, f"the start of {component.value}")
         raise StackError(
             f"{component.value} ({running.ident}) not ready at {url} after {self.spec.ready_timeout_s:.0f}s "
             f"({last}); last log lines:\n{running.logs()}"
@@ -262,21 +244,36 @@ class Stack:
             found["sink"] = self.sink.url
         return found
 
+    def _client(self, component: Component, build: Callable[[], Any]) -> Any:
+        if component not in self._clients:
+            self._clients[component] = build()
+        return self._clients[component]
+
+    def _close_clients(self, *components: Component) -> None:
+        for component in components or list(self._clients):
+            client = self._clients.pop(component, None)
+            if client is not None:
+                client.close()
+
     @property
     def prometheus(self) -> PrometheusClient:
-        return PrometheusClient(self.url(Component.PROMETHEUS))
+        url = self.url(Component.PROMETHEUS)
+        return self._client(Component.PROMETHEUS, lambda: PrometheusClient(url))  # type: ignore[no-any-return]
 
     @property
     def alertmanager(self) -> AlertmanagerClient:
-        return AlertmanagerClient(self.url(Component.ALERTMANAGER))
+        url = self.url(Component.ALERTMANAGER)
+        return self._client(Component.ALERTMANAGER, lambda: AlertmanagerClient(url))  # type: ignore[no-any-return]
 
     @property
     def jaeger(self) -> JaegerClient:
-        return JaegerClient(self.url(Component.JAEGER, "query"))
+        url = self.url(Component.JAEGER, "query")
+        return self._client(Component.JAEGER, lambda: JaegerClient(url))  # type: ignore[no-any-return]
 
     @property
     def grafana(self) -> GrafanaClient:
-        return GrafanaClient(self.url(Component.GRAFANA), self.grafana_password or "")
+        url, password = self.url(Component.GRAFANA), self.grafana_password or ""
+        return self._client(Component.GRAFANA, lambda: GrafanaClient(url, password))  # type: ignore[no-any-return]
 
     @property
     def otlp_http_url(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from harness.errors import ComponentError
 from harness.stub.faults import AnyFault
 
 FaultLike = AnyFault | dict[str, Any]
@@ -46,7 +47,10 @@ class StubControl:
         self._client = httpx.Client(base_url=f"{self.base_url}/_firedrill", timeout=timeout)
 
     def _call(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
-        response = self._client.request(method, path, json=payload)
+        try:
+            response = self._client.request(method, path, json=payload)
+        except httpx.HTTPError as exc:
+            raise ComponentError("stub", f"{method} {self.base_url}/_firedrill{path} failed ({exc})") from None
         if response.is_error:
             try:
                 doc = response.json()

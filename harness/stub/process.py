@@ -23,16 +23,21 @@ from types import TracebackType
 
 import httpx
 
+from harness import interrupt
+from harness.errors import ComponentError
 from harness.net import free_port
-from harness.proc import terminate
+from harness.proc import describe_returncode, log_tail, terminate
 from harness.stub.control import StubControl
 
 HOST = "127.0.0.1"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class StubStartError(RuntimeError):
+class StubStartError(ComponentError):
     """The stub process exited or did not become healthy in time."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("stub", detail)
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -91,6 +96,19 @@ class StubProcess:
         """PID of the child, or None when not running."""
         return self._proc.pid if self._proc is not None else None
 
+    def alive(self) -> bool:
+        """True while the child runs."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def check_alive(self) -> None:
+        """Raise ComponentError when the child has died, with the last lines of its output."""
+        if self._proc is not None and self._proc.poll() is not None:
+            raise ComponentError(
+                "stub",
+                f"lane {self.lane} (pid {self._proc.pid}) {describe_returncode(self._proc.returncode)} mid-drill; "
+                f"last output: {log_tail(_tail(self.output_file, 20))}",
+            )
+
     @property
     def control(self) -> StubControl:
         """Fault-control client for this stub."""
@@ -148,7 +166,7 @@ class StubProcess:
                         return
                 except httpx.TransportError:
                     pass
-                time.sleep(0.05)
+                interrupt.sleep(0.05, "the start of the stub")
         raise StubStartError(
             f"stub on {self.address} not healthy after {self.startup_timeout:.0f}s; last output:\n"
             f"{_tail(self.output_file)}\nlast log lines:\n{_tail(self.log_file, 5)}"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.drill.model import load_scenario
+from harness.drill.result import ScenarioResult
 from harness.drill.run import RunOptions, run_scenario
-from harness.report.results import ScenarioResult
 
 pytestmark = pytest.mark.live
 

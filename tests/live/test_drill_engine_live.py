@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.drill.expect import Verdict
+from harness.drill.expectations import Verdict
 from harness.drill.model import load_scenario
+from harness.drill.result import ScenarioResult
 from harness.drill.run import RunOptions, run_scenario
-from harness.report.results import ScenarioResult
 from tests.conftest import OFFLINE_IMAGES, docker_ready
 
 pytestmark = pytest.mark.live

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.drill.expect import PhaseVerdicts, Verdict
+from harness.drill.expectations import PhaseVerdicts, Verdict
+from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.timeline import AlertTransition, PhaseWindow, Timeline
 from harness.report.json import write_json
-from harness.report.results import RunResult, ScenarioResult
 
 
 def _report(directory: Path, fire_s: float, fires_ok: bool = True, noisy_baseline: bool = False) -> Path:

@@ -8,7 +8,8 @@ import yaml
 
 from harness.drill.compress import compress_expr, compress_rules_text
 from harness.drill.plan import CompressionPlan, TimeScale, compress_alertmanager_config
-from harness.drill.promql import format_duration, normalize, parse_duration_s, top_level_comparison
+from harness.promql.duration import format_duration, parse_duration_s
+from harness.promql.expr import normalize, top_level_comparison
 from harness.stack.render import prometheus_flags
 
 GOLDEN_K30 = [

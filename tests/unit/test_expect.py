@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.drill.compress import AlertRuleInfo
-from harness.drill.expect import Verdict, judge
+from harness.drill.expectations import Verdict
+from harness.drill.judge import judge
 from harness.drill.model import Scenario
 from harness.drill.timeline import (
     AlertTransition,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.drill.dashboard import panel_queries, substitute, template_defaults
+from harness.promql.dashboards import panel_queries, substitute, template_defaults
 
 DASH = {
     "templating": {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harness.drill.compress import AlertRuleInfo
-from harness.drill.expect import PhaseVerdicts, Verdict
+from harness.drill.expectations import PhaseVerdicts, Verdict
+from harness.drill.result import ScenarioResult
 from harness.drill.timeline import AlertTransition, ExprSample, Notification, PhaseWindow, Timeline
 from harness.report.explain import explain
-from harness.report.results import ScenarioResult
 
 
 def _result() -> tuple[ScenarioResult, Verdict]:

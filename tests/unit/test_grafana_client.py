@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from harness.errors import StackError
-from harness.stack.clients import GrafanaClient
+from harness.stack.clients import GrafanaClient, QueryRejected
 
 
 def client(response: dict, status: int = 200) -> tuple[GrafanaClient, list[dict]]:
@@ -40,8 +40,8 @@ def test_empty_frames_are_no_data() -> None:
     assert not client({"results": {"A": {"frames": []}}})[0].query_has_data("x")
 
 
-def test_query_errors_are_stack_errors() -> None:
-    with pytest.raises(StackError, match="parse error"):
+def test_query_errors_are_the_querys_fault() -> None:
+    with pytest.raises(QueryRejected, match="parse error"):
         client({"results": {"A": {"error": "bad_data: parse error"}}})[0].query_has_data("x{")
     with pytest.raises(StackError, match="HTTP 401"):
         client({"message": "Unauthorized"}, status=401)[0].query_has_data("x")

@@ -10,7 +10,7 @@ import pytest
 
 from harness.lint.contract import did_you_mean
 from harness.lint.exposition import Exposition, load_target
-from harness.lint.source import LintInputError
+from harness.lint.source import InputError
 from tests.unit.lint_support import LINT, ROOT, checks, run_lint
 
 
@@ -109,7 +109,7 @@ def test_did_you_mean_prefers_the_same_kind_of_series() -> None:
     ],
 )
 def test_unreadable_targets_are_input_errors(spec: str, fragment: str) -> None:
-    with pytest.raises(LintInputError, match=fragment):
+    with pytest.raises(InputError, match=fragment):
         load_target(spec)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.lint.dashboards import load_dashboard
-from harness.lint.source import LintInputError
+from harness.lint.source import InputError
 from tests.unit.lint_support import CUSTOMERIO, LINT, ROOT, checks, run_lint
 
 
@@ -54,7 +54,7 @@ def test_queries_point_into_the_json_text() -> None:
 def test_invalid_json_is_an_input_error(tmp_path: Path) -> None:
     broken = tmp_path / "d.json"
     broken.write_text('{"panels": [\n  {"title": "x",\n}')
-    with pytest.raises(LintInputError, match=r"d.json:3: not valid JSON"):
+    with pytest.raises(InputError, match=r"d.json:3: not valid JSON"):
         load_dashboard(broken, 15.0)
 
 

@@ -6,14 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.drill.model import (
-    FiresExpectation,
-    NotificationExpectation,
-    ScenarioError,
-    SilentExpectation,
-    TracesExpectation,
-    load_scenario,
-)
+from harness.drill.expectations import FiresExpectation, NotificationExpectation, SilentExpectation, TracesExpectation
+from harness.drill.model import load_scenario
+from harness.errors import InputError
 
 RULES = """groups:
   - name: cio
@@ -125,7 +120,7 @@ phases:
 def test_one_problem_per_mistake_with_lines(drill_dir: Path) -> None:
     path = drill_dir / "bad.yaml"
     path.write_text(BAD)
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(InputError) as info:
         load_scenario(path)
     got = {(p.line, p.message.split(":")[0]) for p in info.value.problems}
     assert got == {
@@ -151,7 +146,7 @@ def test_unknown_alert_duplicate_phase_and_keys(drill_dir: Path) -> None:
         GOOD.replace("fires: CioHighErrorRate", "fires: CioHighErorRate").replace("name: recovery", "name: burst")
         + "    duration: 1m\n"
     )
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(InputError) as info:
         load_scenario(path)
     messages = [str(p) for p in info.value.problems]
     lines = path.read_text().splitlines()
@@ -164,7 +159,7 @@ def test_unknown_alert_duplicate_phase_and_keys(drill_dir: Path) -> None:
 def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("name: x\nphases:\n  - name: [unclosed\n")
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(InputError) as info:
         load_scenario(path)
     assert len(info.value.problems) == 1
     assert info.value.problems[0].line == 4 and "YAML syntax error" in str(info.value)
@@ -173,5 +168,5 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
 def test_target_needs_exactly_one_kind(drill_dir: Path) -> None:
     path = drill_dir / "t.yaml"
     path.write_text(GOOD.replace("  profile: customerio\n", "  lanes: 2\n"))
-    with pytest.raises(ScenarioError, match=r":2: target: give either profile or url"):
+    with pytest.raises(InputError, match=r":2: target: give either profile or url"):
         load_scenario(path)

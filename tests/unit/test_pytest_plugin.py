@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.drill.model import NotificationExpectation, ResolvesExpectation, TracesExpectation
+from harness.drill.expectations import NotificationExpectation, ResolvesExpectation, TracesExpectation
 from harness.drill.session import expectation_label, parse_images
 from harness.errors import FiredrillError
 

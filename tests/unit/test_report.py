@@ -10,12 +10,12 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.drill.compress import CompressionNote
-from harness.drill.expect import PhaseVerdicts, Verdict
+from harness.drill.expectations import PhaseVerdicts, Verdict
+from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.timeline import AlertTransition, PhaseWindow, Timeline
 from harness.report.flake import compare_runs
 from harness.report.json import write_json
 from harness.report.junit import write_junit
-from harness.report.results import RunResult, ScenarioResult
 from harness.report.table import print_report
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from harness.drill.model import Phase
-from harness.drill.observe import _peaks
-from harness.drill.piiscan import scan_log
-from harness.drill.run import _faults_for, _in_lane, lane_names
+from harness.drill.observe import _peaks, scan_lines
+from harness.drill.run import faults_for, in_lane, lane_names
+from harness.pii import PiiPolicy
 
 
 def test_lane_names() -> None:
@@ -17,11 +17,11 @@ def test_lane_names() -> None:
 
 
 def test_alert_belongs_to_its_lane_by_lane_then_instance_label() -> None:
-    assert _in_lane({"lane": "a", "instance": "127.0.0.1:9"}, "a", "127.0.0.1:1")
-    assert not _in_lane({"lane": "b"}, "a", "127.0.0.1:1")
-    assert _in_lane({"instance": "127.0.0.1:1"}, "a", "127.0.0.1:1")
-    assert not _in_lane({"instance": "127.0.0.1:2"}, "a", "127.0.0.1:1")
-    assert _in_lane({"alertname": "X"}, "a", "127.0.0.1:1"), "an aggregated alert belongs to every lane"
+    assert in_lane({"lane": "a", "instance": "127.0.0.1:9"}, "a", "127.0.0.1:1")
+    assert not in_lane({"lane": "b"}, "a", "127.0.0.1:1")
+    assert in_lane({"instance": "127.0.0.1:1"}, "a", "127.0.0.1:1")
+    assert not in_lane({"instance": "127.0.0.1:2"}, "a", "127.0.0.1:1")
+    assert in_lane({"alertname": "X"}, "a", "127.0.0.1:1"), "an aggregated alert belongs to every lane"
 
 
 def test_faults_scoped_to_lanes_and_the_scope_key_is_not_sent() -> None:
@@ -35,11 +35,11 @@ def test_faults_scoped_to_lanes_and_the_scope_key_is_not_sent() -> None:
             ],
         }
     )
-    assert _faults_for(phase, "a") == [
+    assert faults_for(phase, "a") == [
         {"kind": "error", "operation": "track", "rate": 0.5},
         {"kind": "bounce", "rate": 0.1},
     ]
-    assert _faults_for(phase, "b") == [{"kind": "bounce", "rate": 0.1}]
+    assert faults_for(phase, "b") == [{"kind": "bounce", "rate": 0.1}]
 
 
 def test_peaks_take_the_accepted_series_only() -> None:
@@ -48,23 +48,29 @@ def test_peaks_take_the_accepted_series_only() -> None:
     assert lane_a == [("A", 1.0, 0.02), ("A", 2.0, None)]
 
 
-def test_pii_scan_finds_unredacted_values_and_emails(tmp_path: Path) -> None:
+def test_pii_scan_finds_unredacted_values_and_values_by_kind(tmp_path: Path) -> None:
     log = tmp_path / "stub.log"
     lines = [
         {"event": "request", "body": {"user": {"email": "[REDACTED]", "plan": "pro"}}},
         {"event": "request", "body": {"traits": {"firstName": "Ada"}}},
-        {"event": "request", "note": "mail ada@example.com"},
+        {"event": "mail ada@example.com", "request_id": "bob@example.org"},
+        {"recipient": "+1 415 555 0100", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"},
     ]
     log.write_text("\n".join(json.dumps(line) for line in lines) + "\nplain text bob@example.org\n")
-    hits = scan_log(log)
+    lines_read, hits = scan_lines(log, 0, log.stat().st_size, PiiPolicy.of())
+    assert lines_read == 5
     assert hits == [
         "stub.log:2: body.traits.firstName holds a value",
-        "stub.log:3: an email address appears in the line",
-        "stub.log:4: an email address appears in the line",
+        "stub.log:3: event: an email address",
+        "stub.log:3: request_id: an email address",
+        "stub.log:4: recipient: a phone number",
+        "stub.log:5: value: an email address",
     ]
 
 
-def test_pii_scan_clean_log(tmp_path: Path) -> None:
+def test_pii_scan_reads_only_its_phase(tmp_path: Path) -> None:
     log = tmp_path / "stub.log"
-    log.write_text(json.dumps({"body": {"email": "[REDACTED]", "userId": 7}}) + "\n")
-    assert scan_log(log) == []
+    first = json.dumps({"body": {"email": "ada@example.com"}}) + "\n"
+    log.write_text(first + json.dumps({"body": {"email": "[REDACTED]", "userId": 7}}) + "\n")
+    assert scan_lines(log, len(first), log.stat().st_size, PiiPolicy.of()) == (1, [])
+    assert scan_lines(log, 0, len(first), PiiPolicy.of())[1] == ["stub.log:1: body.email holds a value"]

@@ -93,19 +93,3 @@ def test_image_override_by_env(monkeypatch) -> None:
     monkeypatch.setenv("FIREDRILL_IMAGE_JAEGER", "mirror.local/jaeger:2.13.0")
     assert image_for(Component.JAEGER) == "mirror.local/jaeger:2.13.0"
     assert image_for(Component.PROMETHEUS).startswith("prom/prometheus:v3")
-
-
-def test_promtool_complaint_becomes_file_and_line() -> None:
-    from harness.stack.stack import _promtool_problem
-
-    output = (
-        "Checking r.yml\n  FAILED:\n"
-        'r.yml: 5:11: group "g", rule 1, "A": could not parse expression: 1:14: parse error: unexpected end of input\n'
-    )
-    assert _promtool_problem("r.yml", output) == (
-        'r.yml:5: invalid rule: group "g", rule 1, "A": could not parse expression: 1:14: parse error: '
-        "unexpected end of input"
-    )
-    assert _promtool_problem("r.yml", "Checking r.yml\n  FAILED:\nr.yml: yaml: line 1: bad\n") == (
-        "r.yml: invalid rule file: yaml: line 1: bad"
-    )

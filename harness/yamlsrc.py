@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError, ValidationInfo
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file, located by 1-based line."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class ScenarioError(Exception):
-    """A scenario could not be loaded; ``problems`` holds one entry per problem found.
-
-    >>> str(ScenarioError([Problem("d.yaml", 3, "bad; expected good")]))
-    'd.yaml:3: bad; expected good'
-    """
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+from harness.errors import InputError, Problem
 
 
 class YamlDoc:
@@ -50,18 +27,16 @@ class YamlDoc:
 
     @classmethod
     def parse(cls, text: str, file: str) -> YamlDoc:
-        """Parse ``text``; a syntax error raises ScenarioError with the error's line."""
+        """Parse ``text``; a syntax error raises InputError with the error's line."""
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else 1
-            raise ScenarioError(
-                [Problem(file, line, f"YAML syntax error: {exc.problem}; expected valid YAML")]
-            ) from None
+            raise InputError([Problem(file, line, f"YAML syntax error: {exc.problem}; expected valid YAML")]) from None
         except yaml.YAMLError as exc:
-            raise ScenarioError([Problem(file, 1, f"YAML error: {exc}; expected valid YAML")]) from exc
+            raise InputError([Problem(file, 1, f"YAML error: {exc}; expected valid YAML")]) from exc
         return cls(file, node, data)
 
     @classmethod
@@ -164,3 +139,14 @@ def problems_from_validation(doc: YamlDoc, error: ValidationError, tags: set[str
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _relative_path(value: Any, info: ValidationInfo) -> Path:
+    if not isinstance(value, str | Path) or not str(value):
+        raise ValueError(f"{value!r} is not a path; expected a file path relative to the YAML file")
+    base = Path((info.context or {}).get("base_dir", "."))
+    return (base / Path(value).expanduser()).resolve()
+
+
+# A path in a YAML file, relative to that file (validation context ``base_dir``); absolute once loaded.
+RelPath = Annotated[Path, BeforeValidator(_relative_path)]

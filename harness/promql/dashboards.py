@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.drill.promql import format_duration
+from harness.promql.duration import format_duration
 
 # ${var:format} and ${var}, [[var]] and [[var:format]], then bare $var; longest forms first.
 _VAR_RE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")

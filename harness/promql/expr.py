@@ -10,61 +10,18 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
 import promql_parser as pp
 
-DurationRole = Literal["range", "offset", "subquery_range", "subquery_step"]
+from harness.promql.duration import format_duration, td_seconds
 
-_DURATION_RE = re.compile(
-    r"^(?:(?P<y>\d+)y)?(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?!s))?"
-    r"(?:(?P<s>\d+)s)?(?:(?P<ms>\d+)ms)?$"
-)
-_UNIT_S = {"y": 365 * 86400.0, "w": 7 * 86400.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+DurationRole = Literal["range", "offset", "subquery_range", "subquery_step"]
 
 COMPARISON_OPS = frozenset({">", "<", ">=", "<=", "==", "!="})
 _FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
-
-
-def parse_duration_s(text: str) -> float:
-    """Parse a Prometheus duration strictly ("30s", "5m", "1h30m", "1500ms") into seconds.
-
-    Bare numbers and decimals are rejected, as Prometheus rejects them in rule files.
-
-    >>> parse_duration_s("1h30m")
-    5400.0
-    """
-    match = _DURATION_RE.match(text.strip()) if text.strip() else None
-    if match is None:
-        raise ValueError(f"{text!r} is not a duration; expected a Prometheus duration like 30s, 5m, 1h30m")
-    return sum(int(v) * _UNIT_S[unit] for unit, v in match.groupdict().items() if v is not None)
-
-
-def format_duration(seconds: float) -> str:
-    """Format seconds as a Prometheus duration, with millisecond precision.
-
-    >>> format_duration(5400), format_duration(1.5), format_duration(0)
-    ('1h30m', '1s500ms', '0s')
-    """
-    sign = "-" if seconds < 0 else ""
-    ms = round(abs(seconds) * 1000)
-    if ms == 0:
-        return "0s"
-    parts = []
-    # Days and weeks are left out on purpose: "36h" reads better than "1d12h" for drill-sized durations.
-    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
-        count, ms = divmod(ms, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return sign + "".join(parts)
-
-
-def td_seconds(value: timedelta | None) -> float:
-    """Seconds in a timedelta (0 for None)."""
-    return 0.0 if value is None else value.total_seconds()
 
 
 def quote(value: str) -> str:

@@ -1,0 +1,58 @@
+"""``notification: ALERT``: Alertmanager delivered it to ``receiver`` (firing or resolved) within ``within``."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from harness.drill.expectations.base import Expectation, JudgeContext, Verdict
+from harness.drill.timeline import PhaseWindow
+from harness.promql.duration import Duration, human_duration
+
+
+class NotificationExpectation(Expectation):
+    """A notification for the alert reaches ``receiver`` with ``status`` within ``within``."""
+
+    kind: ClassVar[str] = "notification"
+    notification: str
+    receiver: str
+    status: Literal["firing", "resolved"] = "firing"
+    within: Duration
+    labels: dict[str, str] = {}
+
+    @property
+    def alert(self) -> str | None:
+        return self.notification
+
+    def label(self) -> str:
+        status = "" if self.status == "firing" else f",{self.status}"
+        return f"notification({self.notification}->{self.receiver}{status})"
+
+    def judge(self, ctx: JudgeContext, window: PhaseWindow) -> Verdict:
+        tl, alert, t0 = ctx.timeline, self.notification, window.t0
+        candidates = [
+            n
+            for n in sorted(tl.notifications, key=lambda n: n.t)
+            if n.t >= t0
+            and alert in n.alertnames
+            and n.status == self.status
+            and all(n.labels.get(k) == v for k, v in self.labels.items())
+        ]
+        hit = next((n for n in candidates if n.receiver == self.receiver), None)
+        if hit is not None:
+            took = hit.t - t0
+            return self.verdict(
+                ctx,
+                passed=took <= ctx.budget_wall(self.within),
+                wall_measured_s=took,
+                receiver=hit.receiver,
+                reason=f"{self.status} notification delivered to {hit.receiver} after {ctx.prod(took)}, "
+                f"budget {human_duration(self.within)}",
+            )
+        if candidates:
+            got = ", ".join(sorted({n.receiver for n in candidates}))
+            return self.verdict(ctx, passed=False, receiver=got, reason=f"delivered to {got}, expected {self.receiver}")
+        reason = f"no {self.status} notification for {alert} reached any receiver"
+        fired = any(tr.state == "firing" for tr in tl.transitions_for(alert) if tr.t >= t0)
+        if self.status == "firing" and not fired and tl.state_at(alert, t0) != "firing":
+            reason += " (the alert never fired)"
+        return self.verdict(ctx, passed=False, reason=reason)
