@@ -47,7 +47,8 @@ _PHONE = re.compile(
     r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w])"
     r"|(?<![\w.])\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.])"
 )
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+# A card number stands alone: digits inside a hex trace id or a longer token are not one.
+_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
 _SECRET = re.compile(
     r"\bBearer\s+[A-Za-z0-9._~+/=-]{8,}"
     r"|\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"
@@ -68,11 +69,19 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+# Issuer prefixes and lengths of the card networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay):
+# with the Luhn check they keep random digit runs (counters, ids) from reading as cards.
+_ISSUERS = re.compile(
+    r"^(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9]|[3-6]\d|7[01])\d{13}|2720\d{12}|3[47]\d{13}"
+    r"|6(?:011|5\d{2}|4[4-9]\d)\d{12,15}|35(?:2[89]|[3-8]\d)\d{12,15}|3(?:0[0-5]|[68]\d)\d{11,16}|62\d{14,17})$"
+)
+
+
 def _cards(text: str) -> list[re.Match[str]]:
     found = []
     for match in _CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits):
+        if _ISSUERS.match(digits) and _luhn(digits):
             found.append(match)
     return found
 
@@ -87,6 +96,8 @@ def value_kinds(text: str) -> list[str]:
     >>> value_kinds("card 4111 1111 1111 1111, call (415) 555-0100")
     ['a card number', 'a phone number']
     >>> value_kinds("trace 4bf92f3577b34da6a3ce929d0e0e4736 at 2026-01-15T10:30:00.000Z took 12.5 ms")
+    []
+    >>> value_kinds("trace_id a4111111111111111f")   # a Luhn-valid run inside a hex id is not a card
     []
     """
     found = []
@@ -120,16 +131,25 @@ def normalise_key(key: str) -> str:
     return key.lower().replace("_", "").replace("-", "")
 
 
+# Fields a log schema fills with generated hex ids (W3C trace context): not user data, never scanned by value.
+ID_FIELDS: tuple[str, ...] = ("trace_id", "span_id", "parent_span_id", "trace.id", "span.id", "dd.trace_id")
+
+
 @dataclass(frozen=True)
 class PiiPolicy:
-    """The PII keys of one service (normalised), and whether values are recognised too."""
+    """The PII keys of one service (normalised), whether values are recognised too, and id fields to skip."""
 
     keys: frozenset[str]
     by_value: bool = True
+    id_keys: frozenset[str] = frozenset(normalise_key(f) for f in ID_FIELDS)
 
     @classmethod
-    def of(cls, fields: Iterable[str] = DEFAULT_PII_FIELDS, by_value: bool = True) -> PiiPolicy:
-        return cls(frozenset(normalise_key(f) for f in fields), by_value)
+    def of(
+        cls, fields: Iterable[str] = DEFAULT_PII_FIELDS, by_value: bool = True, id_fields: Iterable[str] = ID_FIELDS
+    ) -> PiiPolicy:
+        return cls(
+            frozenset(normalise_key(f) for f in fields), by_value, frozenset(normalise_key(f) for f in id_fields)
+        )
 
     def is_pii_key(self, key: str) -> bool:
         """True when ``key`` names a PII field.
@@ -160,7 +180,7 @@ class PiiPolicy:
                 path = f"{prefix}{key}"
                 if isinstance(key, str) and self.is_pii_key(key) and item not in (REDACTED, None, ""):
                     found.append(f"{path} holds a value")
-                else:
+                elif not (isinstance(key, str) and normalise_key(key) in self.id_keys):
                     found += self.findings(item, f"{path}.")
         elif isinstance(value, list):
             for index, item in enumerate(value):
