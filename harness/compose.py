@@ -34,7 +34,7 @@ from harness.errors import FiredrillError, InputError
 from harness.stack.launch import CONTAINER_DIRS, STANDARD_PORTS, START_ORDER, Launch, Wiring, build_launch
 from harness.stack.spec import Component, ScrapeTarget, StackSpec
 from harness.stack.stack import check_rule_files
-from harness.stub.profile import ProfileError, resolve_profile_path
+from harness.stub.profile import ProfileError, load_profile, resolve_profile_path
 from harness.yamlsrc import YamlDoc
 
 DEFAULT_OUT = Path("out/compose")
@@ -47,6 +47,7 @@ LOCUST_PORT = 8089
 # Files the compose services read, as the containers see them.
 PROMETHEUS_ARGS = "/etc/prometheus/args"
 STUB_PROFILE = "/etc/firedrill/stub/profile.yaml"
+STUB_ARGS = "/etc/firedrill/stub/args"
 LOCUST_CONF = "/etc/firedrill/locust/locust.conf"
 LOCUSTFILE = "/etc/firedrill/locust/locustfile.py"
 # Top-level directories of a rendering; stale files in them are removed, nothing else in --out is touched.
@@ -115,7 +116,10 @@ def build_compose_stack(scenario: Scenario) -> ComposeStack:
         True
     """
     doc = YamlDoc.load(scenario.source) if scenario.source else None
-    profile = _profile_file(scenario, doc)
+    profile_path = _profile_file(scenario, doc)
+    profile = load_profile(profile_path)
+    # Each service of the profile on its own port in the pod, from STUB_PORT up, as the stub's args say.
+    ports = {service.name: STUB_PORT + index for index, service in enumerate(profile.services)}
     if scenario.load is None:
         raise _problem(scenario, doc, ("load",), "firedrill compose starts Locust's web UI; add "
                        "`load: {locustfile: ..., users: N, spawn_rate: R}`")  # fmt: skip
@@ -128,7 +132,10 @@ def build_compose_stack(scenario: Scenario) -> ComposeStack:
         rule_files, _, _ = compress_scenario_rules(scenario, k, Path(work))
         spec = StackSpec(
             components=set(Component),
-            scrape_targets=[ScrapeTarget(str(scenario.target.profile), f"{POD_HOST}:{STUB_PORT}", {"lane": LANE})],
+            scrape_targets=[
+                ScrapeTarget(s.job_name, f"{POD_HOST}:{ports[s.name]}", {"lane": LANE}, s.metrics_path)
+                for s in profile.services
+            ],
             rule_files=rule_files,
             alertmanager_config=am_text,
             dashboards=list(scenario.dashboards),
@@ -145,9 +152,11 @@ def build_compose_stack(scenario: Scenario) -> ComposeStack:
     for launch in launches.values():
         files.update(launch.files)
     files[PROMETHEUS_ARGS] = _args_file(launches[Component.PROMETHEUS].args)
-    files[STUB_PROFILE] = profile.read_bytes()
+    files[STUB_PROFILE] = profile_path.read_bytes()
+    files[STUB_ARGS] = _args_file(_stub_args(ports, k))
     files[LOCUSTFILE] = scenario.load.locustfile.read_bytes()
-    files[LOCUST_CONF] = _locust_conf(scenario).encode()
+    host_port = ports[scenario.load.service or profile.services[0].name]
+    files[LOCUST_CONF] = _locust_conf(scenario, host_port).encode()
     return ComposeStack(scenario, launches, dict(sorted(files.items())))
 
 
@@ -227,7 +236,7 @@ def _profile_file(scenario: Scenario, doc: YamlDoc | None) -> Path:
         raise _problem(scenario, doc, ("target", "url"), "firedrill compose runs the stub, not an external "
                        "service; expected `target: {profile: NAME}`")  # fmt: skip
     try:
-        return resolve_profile_path(scenario.target.profile)
+        return resolve_profile_path(scenario.target.profile, scenario.base_dir)
     except ProfileError as exc:
         raise _problem(scenario, doc, ("target", "profile"), f"{exc}; expected a profile name or YAML file") from None
 
@@ -250,17 +259,24 @@ def _args_file(args: list[str]) -> bytes:
     """One argument a line; the compose service splits them with the shell, so none may hold whitespace."""
     spaced = [arg for arg in args if arg != arg.strip() or any(c.isspace() for c in arg)]
     if spaced:
-        raise FiredrillError(f"prometheus argument {spaced[0]!r} holds whitespace; compose cannot pass it")
+        raise FiredrillError(f"argument {spaced[0]!r} holds whitespace; compose cannot pass it")
     return ("\n".join(args) + "\n").encode()
 
 
-def _locust_conf(scenario: Scenario) -> str:
+def _stub_args(ports: dict[str, int], k: float) -> list[str]:
+    """The stub's command line in the pod: every service on its port, logs in a file, spans to Jaeger."""
+    args = [f"--profile={STUB_PROFILE}", f"--host={POD_HOST}", f"--lane={LANE}", f"--compress={k:g}",
+            f"--otlp-endpoint=http://{POD_HOST}:4318", "--log-dir=/tmp/stub-logs"]  # fmt: skip
+    return args + [f"--listen={name}={port}" for name, port in ports.items()]
+
+
+def _locust_conf(scenario: Scenario, host_port: int) -> str:
     """Locust's config file: the scenario's locustfile against the stub, its users as the web UI's defaults."""
     assert scenario.load is not None
     lines = [
         f"# Locust web UI for scenario {scenario.name}; rendered by `firedrill compose`.",
         f"locustfile = {LOCUSTFILE}",
-        f"host = http://{POD_HOST}:{STUB_PORT}",
+        f"host = http://{POD_HOST}:{host_port}",
         f"users = {scenario.load.users}",
         f"spawn-rate = {scenario.load.spawn_rate:g}",
         f"web-port = {LOCUST_PORT}",

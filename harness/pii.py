@@ -162,15 +162,19 @@ class PiiPolicy:
     def redact(self, value: Any) -> Any:
         """A copy of ``value`` with every PII key's value replaced (whole, even a dict) and PII values masked."""
         if isinstance(value, dict):
-            return {
-                k: REDACTED if isinstance(k, str) and self.is_pii_key(k) and v not in (None, "") else self.redact(v)
-                for k, v in value.items()
-            }
+            return {k: self._redact_item(k, v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.redact(v) for v in value]
         if isinstance(value, str) and self.by_value:
             return redact_text(value)
         return value
+
+    def _redact_item(self, key: Any, value: Any) -> Any:
+        if isinstance(key, str) and self.is_pii_key(key) and value not in (None, ""):
+            return REDACTED
+        if isinstance(key, str) and normalise_key(key) in self.id_keys:
+            return value  # a generated trace or span id: never user data
+        return self.redact(value)
 
     def findings(self, value: Any, prefix: str = "") -> list[str]:
         """Where PII escaped: ``path: holds a value`` under a PII key, ``path: a phone number`` by value."""

@@ -6,11 +6,9 @@ Paths are relative to the scenario file and become absolute on load.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -20,10 +18,25 @@ from pydantic import (
     model_validator,
 )
 
-from harness.drill.expectations import TAGS, AnyExpectation, SilentExpectation
+from harness.drill.expectations import TAGS, AnyExpectation
 from harness.errors import InputError, Problem
 from harness.promql.duration import Duration
+from harness.stub.faults import FAULT_KINDS, Fault
+from harness.stub.profile import Profile, load_profile
 from harness.yamlsrc import RelPath, YamlDoc, problems_from_validation
+
+# No compression may make a production interval shorter than this in wall time: past it, windows hold too
+# few samples to mean anything, whatever the floor above does to the loops.
+SHORTEST_INTERVAL_S = 0.1
+
+
+def max_compression(scrape_prod_s: float = 15.0, evaluation_prod_s: float = 15.0) -> float:
+    """The largest factor k that keeps the scrape and evaluation intervals at 100 ms or more.
+
+    >>> max_compression(15, 15), max_compression(10, 30)
+    (150.0, 100.0)
+    """
+    return min(scrape_prod_s, evaluation_prod_s) / SHORTEST_INTERVAL_S
 
 
 class _Strict(BaseModel):
@@ -31,11 +44,16 @@ class _Strict(BaseModel):
 
 
 class Target(_Strict):
-    """What the load hits: a stub profile started by firedrill, or an already running service."""
+    """What the load hits: a profile's stub (started by firedrill), or an already running service (``url``).
+
+    ``profile`` is a name or a path relative to the scenario file. A ``url`` service takes faults only when it
+    serves firedrill's fault-control API (``fault_api: true``); they are sent to ``{url}/_firedrill/faults``.
+    """
 
     profile: str | None = None
     url: str | None = None
     metrics_url: str | None = None
+    fault_api: bool = False
     lanes: int = Field(1, ge=1)
 
     @model_validator(mode="after")
@@ -53,24 +71,9 @@ class LoadSpec(_Strict):
     spawn_rate: float = Field(1.0, gt=0)
     # Locust worker processes (`--processes N`) for loads one Python process cannot generate.
     processes: int = Field(1, ge=1)
-
-
-FaultKind = Literal["latency", "error", "bounce", "backlog", "down"]
-
-
-class Fault(BaseModel):
-    """A fault for the stub; details beyond ``kind`` are validated by the stub itself.
-
-    >>> Fault.model_validate({"kind": "error", "operation": "track", "rate": 0.08}).to_control()
-    {'kind': 'error', 'operation': 'track', 'rate': 0.08}
-    """
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    kind: FaultKind
-
-    def to_control(self) -> dict[str, Any]:
-        """JSON body for the stub's control API."""
-        return self.model_dump(mode="json")
+    # The service Locust's host is (default: the profile's first service); every service's URL is also in
+    # the environment as FIREDRILL_URL_<SERVICE> (upper case, - and . as _), for locustfiles that call several.
+    service: str | None = None
 
 
 class Phase(_Strict):
@@ -78,9 +81,9 @@ class Phase(_Strict):
 
     name: str = Field(min_length=1)
     duration: Duration
-    faults: list[Fault] = []
+    faults: list[Fault] = []  # a selector plus an effect: harness.stub.faults
     expect: list[AnyExpectation] = []
-    users: int | None = Field(None, ge=0)
+    users: int | None = Field(default=None, ge=0)
 
     @field_validator("duration")
     @classmethod
@@ -112,28 +115,47 @@ class Scenario(_Strict):
     source: Path | None = None
 
     def with_compress(self, k: float) -> Scenario:
-        """A copy with another compression factor (the CLI's ``--compress``)."""
-        if k < 1:
-            raise ValueError(f"compression factor must be >= 1, got {k}")
+        """A copy with another compression factor (the CLI's ``--compress``); InputError when out of range."""
+        bound = max_compression(self.scrape_interval, self.evaluation_interval)
+        if not 1 <= k <= bound:
+            raise InputError(f"--compress {k:g}: expected 1 <= k <= {bound:g} for {self.name} (k below 1 would "
+                             f"stretch time; above {bound:g} the scrape interval falls under 100 ms)")  # fmt: skip
         return self.model_copy(update={"compress": float(k)})
+
+    @property
+    def base_dir(self) -> Path:
+        """The scenario file's directory, which its relative paths (and profile paths) start from."""
+        return self.source.parent if self.source is not None else Path.cwd()
+
+    def profile(self) -> Profile | None:
+        """The target's profile, loaded (None for a url target)."""
+        if self.target.profile is None:
+            return None
+        return load_profile(self.target.profile, self.base_dir)
 
     def phase(self, name: str) -> Phase:
         """The phase called ``name``."""
         return next(p for p in self.phases if p.name == name)
 
 
-def load_scenario(path: Path | str) -> Scenario:
-    """Load and check a drill file; raise InputError listing every problem as ``file:line: ...``.
+def load_scenario(path: Path | str, programs: bool = True) -> Scenario:
+    """Load and check a drill file and all it refers to; raise InputError listing every problem as ``file:line``.
+
+    ``programs=False`` skips the checks that run promtool and amtool (the linter runs its own).
 
     >>> scenario = load_scenario("scenarios/customerio/error-burst.yaml")  # doctest: +SKIP
     >>> [p.name for p in scenario.phases]  # doctest: +SKIP
     ['baseline', 'burst', 'recovery']
     """
+    from harness.drill.preflight import preflight
+
     path = Path(path).resolve()
     try:
         doc = YamlDoc.load(path)
     except OSError as exc:
         raise InputError([Problem(str(path), 1, f"cannot read: {exc.strerror}; expected a readable file")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(str(path), 1, "not UTF-8 text; expected a YAML drill file")]) from None
     problems = doc.duplicate_keys()
     if not isinstance(doc.data, dict):
         raise InputError(problems + [doc.problem((), "document is not a mapping; expected keys name, ...")])
@@ -142,8 +164,8 @@ def load_scenario(path: Path | str) -> Scenario:
     try:
         scenario = Scenario.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
-        raise InputError(problems + problems_from_validation(doc, exc, TAGS)) from None
-    problems += _check_references(scenario, doc)
+        raise InputError(problems + problems_from_validation(doc, exc, TAGS | set(FAULT_KINDS))) from None
+    problems += preflight(scenario, doc, programs=programs and not problems)
     if problems:
         raise InputError(problems)
     return scenario
@@ -168,30 +190,3 @@ def _check_files(doc: YamlDoc, base: Path) -> list[Problem]:
         for loc, value, what in refs
         if isinstance(value, str) and value and not (base / value).is_file()
     ]
-
-
-def _check_references(scenario: Scenario, doc: YamlDoc) -> list[Problem]:
-    problems: list[Problem] = []
-    alerts: set[str] = set()
-    for i, rules in enumerate(scenario.rules):
-        if not rules.is_file():
-            continue
-        try:
-            groups = (yaml.safe_load(rules.read_text()) or {}).get("groups") or []
-            alerts |= {str(r["alert"]) for g in groups for r in g.get("rules") or [] if "alert" in r}
-        except (yaml.YAMLError, AttributeError, TypeError) as exc:
-            problems.append(doc.problem(("rules", i), f"rule file unreadable ({exc}); expected groups: [...]"))
-    seen: set[str] = set()
-    for pi, phase in enumerate(scenario.phases):
-        if phase.name in seen:
-            problems.append(doc.problem(("phases", pi, "name"), f"phase {phase.name!r} repeated; expected unique"))
-        seen.add(phase.name)
-        for ei, exp in enumerate(phase.expect):
-            loc = ("phases", pi, "expect", ei, exp.kind)
-            names = exp.silent if isinstance(exp, SilentExpectation) and exp.silent != "all" else [exp.alert]
-            for name in names:
-                if name and scenario.rules and name not in alerts:
-                    close = difflib.get_close_matches(name, sorted(alerts), n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(alerts))}"
-                    problems.append(doc.problem(loc, f"alert {name!r} is in no rule file; expected one ({hint})"))
-    return problems

@@ -203,10 +203,11 @@ class PhaseObservations:
 
 @dataclass
 class LogSource:
-    """One lane's stub log file and where the current phase's lines begin."""
+    """One service's log file in one lane, its PII policy, and where the current phase's lines begin."""
 
     lane: str
     path: Path
+    pii: PiiPolicy = field(default_factory=PiiPolicy.of)
     start: int = 0
     end: int = 0
 
@@ -255,14 +256,11 @@ def scan_lines(path: Path, start: int, end: int, pii: PiiPolicy, limit: int = 20
 class PhaseCollector:
     """Collects each phase's spans, dashboard results and log scans, as its expectations ``want``."""
 
-    def __init__(
-        self, stack: Stack, origin_wall: float, scrape_s: float, logs: list[LogSource], pii: PiiPolicy
-    ) -> None:
+    def __init__(self, stack: Stack, origin_wall: float, scrape_s: float, logs: list[LogSource]) -> None:
         self._stack = stack
         self._origin_wall = origin_wall
         self._scrape_s = scrape_s
         self._logs = logs
-        self._pii = pii
 
     def phase_started(self) -> None:
         for source in self._logs:
@@ -282,7 +280,7 @@ class PhaseCollector:
             out.dashboards += self._dashboard(phase.name, Path(dashboard), window.end - window.start)
         if any(w.what == "logs" for w in wants):
             for source in self._logs:
-                lines, hits = scan_lines(source.path, source.start, source.end, self._pii)
+                lines, hits = scan_lines(source.path, source.start, source.end, source.pii)
                 out.logs.setdefault(source.lane, []).append(
                     LogScan(path=str(source.path), pii_hits=hits, phase=phase.name, lines=lines)
                 )

@@ -10,6 +10,7 @@ its result is ``error`` with the component named, and nothing is judged.
 
 from __future__ import annotations
 
+import re
 import shutil
 import string
 import sys
@@ -38,7 +39,10 @@ from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.shared import SharedStack
 from harness.stack.spec import ProviderName
+from harness.stub.control import StubControl
+from harness.stub.faults import to_control
 from harness.stub.process import StubProcess
+from harness.stub.profile import Profile
 
 # Seconds Locust's last phase outlasts the schedule; the drill ends Locust itself, this only bounds it.
 LOAD_TAIL_S = 60.0
@@ -123,8 +127,10 @@ class Drill:
     lanes: list[str]
     cleanup: ExitStack = field(default_factory=ExitStack)
     stack: Stack | None = None
-    stub_ports: list[int] = field(default_factory=list)
+    profile: Profile | None = None
+    stub_ports: list[dict[str, int]] = field(default_factory=list)
     stubs: list[StubProcess] = field(default_factory=list)
+    controls: list[StubControl] = field(default_factory=list)
     loads: list[LocustRun] = field(default_factory=list)
     observer: Observer | None = None
     collector: PhaseCollector | None = None
@@ -153,7 +159,9 @@ class Drill:
             if options.keep_dir is None:
                 shutil.rmtree(work, ignore_errors=True)
             raise
-        return cls(scenario, options, plan, work, rule_files, rules_info, notes, lane_names(scenario.target.lanes))
+        drill = cls(scenario, options, plan, work, rule_files, rules_info, notes, lane_names(scenario.target.lanes))
+        drill.profile = scenario.profile()
+        return drill
 
     def __enter__(self) -> Drill:
         if self.options.keep_dir is None:
@@ -196,23 +204,31 @@ class Drill:
         options.messages.append(f"{scenario.name}: {self.stack.reason}")
 
     def _targets(self) -> list[ScrapeTarget]:
-        target = self.scenario.target
-        if target.profile is not None:
-            self.stub_ports = [free_port() for _ in self.lanes]
-            return [ScrapeTarget(target.profile, f"127.0.0.1:{port}", {"lane": lane})
-                    for lane, port in zip(self.lanes, self.stub_ports, strict=True)]  # fmt: skip
+        """One scrape target per service per lane: the service's job and metrics path, labelled with the lane."""
+        target, profile = self.scenario.target, self.profile
+        if profile is not None:
+            self.stub_ports = [{s.name: free_port() for s in profile.services} for _ in self.lanes]
+            return [
+                ScrapeTarget(s.job_name, f"127.0.0.1:{ports[s.name]}", {"lane": lane}, s.metrics_path)
+                for lane, ports in zip(self.lanes, self.stub_ports, strict=True)
+                for s in profile.services
+            ]
         metrics = urlsplit(target.metrics_url or f"{target.url}/metrics")
         return [ScrapeTarget("target", metrics.netloc, {"lane": self.lanes[0]}, metrics.path or "/metrics")]
 
     def start_stubs(self) -> None:
-        profile = self.scenario.target.profile
-        if profile is None:
+        """A stub process per lane, serving every service of the profile; or the url target's fault API."""
+        if self.profile is None:
+            if self.scenario.target.fault_api and self.scenario.target.url:
+                self.controls = [self.cleanup.enter_context(StubControl(self.scenario.target.url))]
             return
         assert self.stack is not None
-        for lane, port in zip(self.lanes, self.stub_ports, strict=True):
-            stub = StubProcess(profile=profile, lane=lane, port=port, seed=self.scenario.seed,
-                               otlp_endpoint=self.stack.otlp_http_url, workdir=self.work / f"stub-{lane}")  # fmt: skip
+        for lane, ports in zip(self.lanes, self.stub_ports, strict=True):
+            stub = StubProcess(profile=self.profile, lane=lane, ports=ports, seed=self.scenario.seed,
+                               otlp_endpoint=self.stack.otlp_http_url, workdir=self.work / f"stub-{lane}",
+                               compress=self.scenario.compress)  # fmt: skip
             self.stubs.append(self.cleanup.enter_context(stub))
+        self.controls = [stub.control for stub in self.stubs]
 
     def wait_for_targets(self) -> None:
         assert self.stack is not None
@@ -236,8 +252,10 @@ class Drill:
                             sample_every_s=plan.evaluation_interval_s,
                             max_gap_s=max(2 * plan.evaluation_interval_s, 3.0))  # fmt: skip
         self.observer = self.cleanup.enter_context(observer)
-        logs = [LogSource(lane, stub.log_file) for lane, stub in zip(self.lanes, self.stubs, strict=False)]
-        self.collector = PhaseCollector(self.stack, self.origin_wall, plan.scrape_interval_s, logs, PiiPolicy.of())
+        logs = [LogSource(lane, path, PiiPolicy.of(self.profile.service(name).logs.pii))
+                for lane, stub in zip(self.lanes, self.stubs, strict=False) if self.profile is not None
+                for name, path in stub.log_files.items()]  # fmt: skip
+        self.collector = PhaseCollector(self.stack, self.origin_wall, plan.scrape_interval_s, logs)
 
     def start_load(self) -> None:
         load = self.scenario.load
@@ -251,9 +269,12 @@ class Drill:
         # Locust's clock starts a moment after the drill's; its last phase runs on until the drill stops it.
         last = phases[-1]
         phases[-1] = LoadPhase(last.duration_s + LOAD_TAIL_S, last.users, last.spawn_rate)
-        hosts = [stub.url for stub in self.stubs] or [self.scenario.target.url or ""]
-        self.loads = [self.cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes))
-                      for host in hosts]  # fmt: skip
+        runs: list[tuple[str, dict[str, str]]] = [(self.scenario.target.url or "", {})]
+        if self.stubs:
+            service = load.service or self.stubs[0].profile.services[0].name
+            runs = [(stub.urls[service], service_urls_env(stub.urls)) for stub in self.stubs]
+        self.loads = [self.cleanup.enter_context(LocustRun(load.locustfile, host, phases, load.processes, env))
+                      for host, env in runs]  # fmt: skip
 
     def run_phases(self) -> None:
         """Apply each phase's faults on the schedule Locust's shape follows, and record each phase's window.
@@ -269,13 +290,14 @@ class Drill:
             start = end_at
             self.observer.watch_metrics(wanted_metrics(phase))
             self.collector.phase_started()
-            for lane, stub in zip(self.lanes, self.stubs, strict=False):
-                stub.control.set(faults_for(phase, lane), seed=self.scenario.seed)
+            for lane, control in zip(self.lanes, self.controls, strict=False):
+                control.set(faults_for(phase, lane, self.scenario.compress), seed=self.scenario.seed)
             applied = self.clock()
             if pending is not None:
                 self.observed.append(self.collector.collect(*pending))
             end_at = start + self.plan.timescale.to_wall(phase.duration)
-            faults = [f.to_control() for f in phase.faults]
+            faults = [to_control(f, self.scenario.compress) | ({"lanes": f.lanes} if f.lanes else {})
+                      for f in phase.faults]  # fmt: skip
             while (now := self.clock()) < end_at:
                 watchdog.check()
                 self._report_progress(phase, index, now, end_at, faults)
@@ -311,9 +333,10 @@ class Drill:
         spans = [s for o in self.observed for s in o.spans]
         dashboards = [d for o in self.observed for d in o.dashboards]
         out = []
-        addresses = [t.address for t in self.stack.spec.scrape_targets] if self.stack is not None else []
-        for lane, address in zip(self.lanes, addresses or [""] * len(self.lanes), strict=False):
-            belongs = partial(in_lane, lane=lane, address=address)
+        targets = self.stack.spec.scrape_targets if self.stack is not None else []
+        for lane in self.lanes:
+            addresses = {t.address for t in targets if t.labels.get("lane") == lane}
+            belongs = partial(in_lane, lane=lane, addresses=addresses)
             observer = self.observer
             out.append(Timeline(
                 scenario=self.scenario.name, lane=lane, k=self.scenario.compress, phases=self.windows,
@@ -375,23 +398,26 @@ def compress_scenario_rules(
     return rule_files, rules_info, notes
 
 
-def faults_for(phase: Phase, lane: str) -> list[dict[str, object]]:
-    """The phase's faults for one lane: a fault with `lanes: [a, ...]` applies to those lanes only."""
-    faults = []
-    for fault in phase.faults:
-        control = fault.to_control()
-        scope = control.pop("lanes", None)
-        if scope is None or lane in ([scope] if isinstance(scope, str) else scope):
-            faults.append(control)
-    return faults
+def faults_for(phase: Phase, lane: str, k: float = 1.0) -> list[dict[str, object]]:
+    """The phase's faults for one lane, as the control API takes them (a fault with ``lanes`` only there)."""
+    return [to_control(fault, k) for fault in phase.faults if fault.lanes is None or lane in fault.lanes]
 
 
-def in_lane(labels: dict[str, str], lane: str, address: str) -> bool:
+def service_urls_env(urls: dict[str, str]) -> dict[str, str]:
+    """Every service's URL for Locust: ``FIREDRILL_URL_TOKPULSE_API=http://127.0.0.1:PORT``.
+
+    >>> service_urls_env({"tokpulse-api": "http://127.0.0.1:1"})
+    {'FIREDRILL_URL_TOKPULSE_API': 'http://127.0.0.1:1'}
+    """
+    return {"FIREDRILL_URL_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): url for name, url in urls.items()}
+
+
+def in_lane(labels: dict[str, str], lane: str, addresses: set[str]) -> bool:
     """An alert belongs to a lane by its lane or instance label; one that aggregated both away to all lanes."""
     if "lane" in labels:
         return labels["lane"] == lane
     if "instance" in labels:
-        return labels["instance"] == address
+        return labels["instance"] in addresses
     return True
 
 

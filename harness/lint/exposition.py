@@ -11,7 +11,6 @@ Three sources, all read with prometheus_client's exposition parser:
 from __future__ import annotations
 
 import math
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -183,18 +182,12 @@ def _fetch(url: str) -> str:
 
 
 def _profile_metrics(name: str) -> str:
-    from harness.stub.app import create_app
-    from harness.stub.profile import ProfileError
-
-    with warnings.catch_warnings():
-        # starlette.testclient warns about its httpx usage on import; not ours to fix.
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
+    """Every service's exposition of a stub profile, as its stub serves them before traffic."""
+    from harness.stub.exposition import profile_expositions
+    from harness.stub.profile import ProfileError, load_profile
 
     try:
-        app = create_app(name)
+        profile = load_profile(name)
     except ProfileError as exc:
-        raise InputError(f"profile:{name}: {exc}; give an existing profile (fixtures/profiles/)") from None
-    # No `with`: the lifespan (queue workers) is not needed to render the exposition.
-    response = TestClient(app).get("/metrics")
-    return response.text
+        raise InputError(f"profile:{name}: {str(exc).splitlines()[0]}; give an existing profile") from None
+    return "\n".join(profile_expositions(profile).values())

@@ -45,7 +45,7 @@ class RuleShape(_Strict):
     alert: Text | None = None
     record: Text | None = None
     expr: Text
-    for_: Duration | None = Field(None, alias="for")
+    for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: Duration | None = None
     labels: dict[str, Text] = {}
     annotations: dict[str, Text] = {}

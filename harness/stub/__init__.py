@@ -7,9 +7,10 @@ Usage::
     with StubProcess(profile="customerio", lane="a") as stub:
         stub.control.set([{"kind": "error", "rate": 0.08}])
 
-Modules: ``profile`` (data), ``faults`` (fault models + controller), ``app`` (ASGI app),
-``serve`` (CLI), ``process`` (child-process wrapper), ``control`` (HTTP client),
-``redact`` (``PII_FIELDS``), ``metrics``, ``tracing``, ``logs``, ``queue``.
+Modules: ``profile`` (the format: services, families, labels, operations, logs), ``faults`` (selector + effect,
+shared with scenarios) and ``fault_targets`` (a fault checked against a profile), ``runtime`` (what executes a
+profile), ``app`` (ASGI app), ``serve`` (CLI), ``process`` (child-process wrapper), ``control`` and
+``control_routes`` (the fault-control API), ``redact``.
 """
 
 from __future__ import annotations

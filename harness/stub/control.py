@@ -21,22 +21,22 @@ import httpx
 from pydantic import BaseModel
 
 from harness.errors import ComponentError
-from harness.stub.faults import AnyFault
+from harness.stub.faults import AnyFault, to_control
 
 FaultLike = AnyFault | dict[str, Any]
 
 
-class StubControlError(RuntimeError):
+class StubControlError(ComponentError):
     """The stub rejected a control request; ``details`` lists the reasons."""
 
     def __init__(self, status_code: int, message: str, details: list[str]) -> None:
-        super().__init__(f"HTTP {status_code}: {message}" + (f" ({'; '.join(details)})" if details else ""))
+        super().__init__("stub", f"HTTP {status_code}: {message}" + (f" ({'; '.join(details)})" if details else ""))
         self.status_code = status_code
         self.details = details
 
 
 def _as_json(fault: FaultLike) -> dict[str, Any]:
-    return fault.model_dump(exclude_none=True) if isinstance(fault, BaseModel) else dict(fault)
+    return to_control(fault) if isinstance(fault, BaseModel) else dict(fault)
 
 
 class StubControl:
@@ -48,7 +48,7 @@ class StubControl:
 
     def _call(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
         try:
-            response = self._client.request(method, path, json=payload)
+            response = self._client.request(method, path, json=payload)  # httpx sends application/json
         except httpx.HTTPError as exc:
             raise ComponentError("stub", f"{method} {self.base_url}/_firedrill{path} failed ({exc})") from None
         if response.is_error:

@@ -1,237 +1,182 @@
-"""Fault models and the controller that turns the active set into per-request decisions.
+"""Faults: a selector plus an effect, one model shared by the scenario loader, the stub and its control API.
 
-Faults are pydantic models discriminated by ``kind``. The controller holds an
-immutable snapshot of the active set; replacing it is atomic, so a request sees
-either the old set or the new one, never a mixture. All random draws go through
-one ``random.Random`` so a ``seed`` makes them reproducible.
+The selector is any of ``service``, ``operation``, ``event`` and ``match`` (labels of the request or event, e.g.
+``{storeId: store_7}``); what it leaves out matches everything. The effect is the ``kind``:
 
-Usage::
+=========  ===================================================================================================
+error      fail a ``rate`` of runs with ``status`` (4xx or 5xx), or raise (``exception: true``); with ``event``,
+           the events fail (a tool call errors)
+latency    add ``delay_ms`` or a ``distribution`` (ms) to a ``fraction`` of runs
+event      set an event's background ``rate`` (per second), ``multiply`` it, or set its per-request ``fraction``
+gauge      ``set`` a gauge to a value, or ``ramp_to`` a value ``over`` a time (scenario: production time; the
+           control API takes wall seconds as ``over_s``)
+shift      move a distribution (an event's value or a value gauge's): new ``mean``/``stddev``, or ``factor``
+backlog    slow a queue's worker by ``slowdown`` (>1) or ``stop`` it
+down       answer 503 to everything but the control API (``/metrics`` included: Prometheus sees ``up == 0``)
+restart    the service restarts: counters and uptime start again from zero
+=========  ===================================================================================================
 
-    >>> fc = FaultController(operations=["track"], queues=["q"], seed=1)
-    >>> fc.replace(fc.parse_set({"faults": [{"kind": "latency", "delay_ms": 50}]}))
-    >>> fc.plan("track").extra_delay_ms
-    50.0
+Example:
+    >>> parse_fault({"kind": "error", "operation": "track", "rate": 0.08, "status": 503}).describe()
+    'error(operation=track, rate=0.08, status=503)'
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from harness.stub.latency import Distribution, sample_ms
+from harness.promql.duration import Duration
+from harness.stub.profile.dist import Distribution
 
-ANY = "*"
+# Longest injected delay: ten minutes covers any timeout worth testing; more is a typo (1e12) or a hang.
+MAX_DELAY_MS = 600_000.0
 
 
 class _Fault(BaseModel):
+    """The selector every fault has; ``lanes`` scopes it to some lanes of a drill and is never sent to a stub."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    service: str | None = None
+    operation: str | None = None
+    match: dict[str, str] = {}
+    lanes: list[str] | None = None
+
+    def selector(self) -> dict[str, Any]:
+        return {k: v for k, v in (("service", self.service), ("operation", self.operation)) if v is not None} | (
+            {"match": self.match} if self.match else {}
+        )
+
+    def describe(self) -> str:
+        """One short phrase: ``kind(key=value, ...)``."""
+        body = self.model_dump(exclude_none=True, exclude_defaults=True, exclude={"kind", "lanes"})
+        details = ", ".join(f"{k}={v}" for k, v in body.items())
+        return f"{getattr(self, 'kind', '?')}({details})"
+
+    def matches(self, service: str, operation: str | None, labels: dict[str, str]) -> bool:
+        """True when this fault's selector covers a run of ``operation`` in ``service`` with ``labels``."""
+        return (
+            (self.service is None or self.service == service)
+            and (self.operation is None or self.operation == operation)
+            and all(labels.get(k) == v for k, v in self.match.items())
+        )
+
+
+class ErrorFault(_Fault):
+    kind: Literal["error"]
+    rate: float = Field(1.0, ge=0, le=1)
+    status: int = Field(500, ge=400, le=599)
+    exception: bool = False
+    event: str | None = None
 
 
 class LatencyFault(_Fault):
-    """Add ``delay_ms`` (or a draw from ``distribution``) to a ``fraction`` of requests."""
-
     kind: Literal["latency"]
-    operation: str = ANY
     fraction: float = Field(1.0, ge=0, le=1)
-    delay_ms: float | None = Field(None, ge=0)
+    delay_ms: float | None = Field(default=None, ge=0, le=MAX_DELAY_MS)
     distribution: Distribution | None = None
 
     @model_validator(mode="after")
     def _one_delay(self) -> LatencyFault:
         if (self.delay_ms is None) == (self.distribution is None):
-            raise ValueError("latency fault needs exactly one of delay_ms or distribution")
+            raise ValueError("a latency fault needs exactly one of delay_ms or distribution")
+        if self.distribution is not None and self.distribution.mean_value > MAX_DELAY_MS:
+            raise ValueError(f"latency distribution's mean is above {MAX_DELAY_MS:.0f} ms; expected a delay in ms")
         return self
 
 
-class ErrorFault(_Fault):
-    """Fail a ``rate`` of requests with ``status``, or by raising when ``exception`` is true."""
+class EventFault(_Fault):
+    kind: Literal["event"]
+    event: str
+    rate: float | None = Field(default=None, ge=0, le=100_000)
+    multiply: float | None = Field(default=None, ge=0, le=100_000)
+    fraction: float | None = Field(default=None, ge=0, le=1)
 
-    kind: Literal["error"]
-    operation: str = ANY
-    rate: float = Field(ge=0, le=1)
-    status: int = Field(500, ge=400, le=599)
-    exception: bool = False
+    @model_validator(mode="after")
+    def _one_change(self) -> EventFault:
+        given = [n for n in ("rate", "multiply", "fraction") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("an event fault needs exactly one of rate (per second), multiply or fraction")
+        return self
 
 
-class BounceFault(_Fault):
-    """Make a ``rate`` of sent emails bounce."""
+class GaugeFault(_Fault):
+    kind: Literal["gauge"]
+    metric: str
+    set: float | None = None
+    ramp_to: float | None = None
+    # Production time in scenarios (compressed like every duration); wall seconds on the control API.
+    over: Duration | None = None
+    over_s: float | None = Field(default=None, gt=0, le=86_400)
 
-    kind: Literal["bounce"]
-    rate: float = Field(ge=0, le=1)
+    @model_validator(mode="after")
+    def _one_change(self) -> GaugeFault:
+        if (self.set is None) == (self.ramp_to is None):
+            raise ValueError("a gauge fault needs exactly one of set or ramp_to")
+        if self.ramp_to is not None and self.over is None and self.over_s is None:
+            raise ValueError("ramp_to needs over (how long the ramp takes), e.g. over: 5m")
+        return self
+
+
+class ShiftFault(_Fault):
+    kind: Literal["shift"]
+    metric: str | None = None
+    event: str | None = None
+    mean: float | None = None
+    stddev: float | None = Field(default=None, ge=0)
+    factor: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _target(self) -> ShiftFault:
+        if (self.metric is None) == (self.event is None):
+            raise ValueError("a shift fault needs exactly one of metric (a value gauge) or event")
+        if self.mean is None and self.stddev is None and self.factor is None:
+            raise ValueError("a shift fault needs mean, stddev or factor")
+        return self
 
 
 class BacklogFault(_Fault):
-    """Slow the queue worker by ``slowdown`` (>1) or ``stop`` it entirely."""
-
     kind: Literal["backlog"]
-    queue: str = ANY
-    slowdown: float | None = Field(None, gt=1)
+    queue: str | None = None
+    slowdown: float | None = Field(default=None, gt=1, le=1_000_000)
     stop: bool = False
 
     @model_validator(mode="after")
     def _one_mode(self) -> BacklogFault:
         if (self.slowdown is None) == (not self.stop):
-            raise ValueError("backlog fault needs exactly one of slowdown (>1) or stop: true")
+            raise ValueError("a backlog fault needs exactly one of slowdown (>1) or stop: true")
         return self
 
 
 class DownFault(_Fault):
-    """Answer every non-control request, ``/metrics`` included, with 503."""
-
     kind: Literal["down"]
 
 
-Fault = Annotated[LatencyFault | ErrorFault | BounceFault | BacklogFault | DownFault, Field(discriminator="kind")]
-AnyFault = LatencyFault | ErrorFault | BounceFault | BacklogFault | DownFault
+class RestartFault(_Fault):
+    kind: Literal["restart"]
 
 
-class FaultSet(BaseModel):
-    """Body of ``PUT /_firedrill/faults``: the complete new set and an optional seed."""
-
-    model_config = ConfigDict(extra="forbid")
-    faults: list[Fault] = Field(default_factory=list)
-    seed: int | None = None
+AnyFault = ErrorFault | LatencyFault | EventFault | GaugeFault | ShiftFault | BacklogFault | DownFault | RestartFault
+Fault = Annotated[AnyFault, Field(discriminator="kind")]
+FAULT_KINDS = ("error", "latency", "event", "gauge", "shift", "backlog", "down", "restart")
+_ADAPTER: TypeAdapter[AnyFault] = TypeAdapter(Fault)
 
 
-_FAULT_ADAPTER: TypeAdapter[AnyFault] = TypeAdapter(Fault)
+def parse_fault(data: Any) -> AnyFault:
+    """One fault from its mapping (pydantic's ValidationError when malformed)."""
+    return _ADAPTER.validate_python(data)
 
 
-class FaultValidationError(ValueError):
-    """Rejected fault input; ``errors`` holds one readable line per problem."""
+def to_control(fault: AnyFault, k: float = 1.0) -> dict[str, Any]:
+    """The fault as the control API takes it: no ``lanes``, production ``over`` turned into wall ``over_s``.
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
-
-
-def _pydantic_errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()]
-
-
-@dataclass(frozen=True)
-class RequestPlan:
-    """What the active faults do to one request."""
-
-    extra_delay_ms: float = 0.0
-    error: ErrorFault | None = None
-
-    @property
-    def latency_injected(self) -> bool:
-        """True when a latency fault added delay to this request."""
-        return self.extra_delay_ms > 0
-
-
-class FaultController:
-    """Holds the active faults, validates changes, and draws per-request outcomes."""
-
-    def __init__(self, operations: Iterable[str], queues: Iterable[str] = (), seed: int | None = None):
-        self.operations = frozenset(operations)
-        self.queues = frozenset(queues)
-        self.seed = seed
-        self.rng = random.Random(seed)
-        self._faults: tuple[AnyFault, ...] = ()
-        self.version = 0
-
-    @property
-    def faults(self) -> tuple[AnyFault, ...]:
-        """The active faults, in the order they were set."""
-        return self._faults
-
-    @property
-    def down(self) -> bool:
-        """True while a ``down`` fault is active."""
-        return any(isinstance(f, DownFault) for f in self._faults)
-
-    def parse_set(self, payload: Any) -> FaultSet:
-        """Validate a ``PUT`` body completely; raise ``FaultValidationError`` on any problem."""
-        try:
-            fault_set = FaultSet.model_validate(payload)
-        except ValidationError as exc:
-            raise FaultValidationError(_pydantic_errors(exc)) from exc
-        self._check_references(fault_set.faults, prefix="faults.")
-        return fault_set
-
-    def parse_fault(self, payload: Any) -> AnyFault:
-        """Validate a single fault (``POST`` body)."""
-        try:
-            fault = _FAULT_ADAPTER.validate_python(payload)
-        except ValidationError as exc:
-            raise FaultValidationError(_pydantic_errors(exc)) from exc
-        self._check_references([fault], prefix="")
-        return fault
-
-    def _check_references(self, faults: list[AnyFault], prefix: str) -> None:
-        errors: list[str] = []
-        for i, fault in enumerate(faults):
-            where = f"{prefix}{i}" if prefix else "fault"
-            op = getattr(fault, "operation", ANY)
-            if op != ANY and op not in self.operations:
-                errors.append(f"{where}.operation: unknown operation {op!r}; known: {sorted(self.operations)}")
-            if isinstance(fault, BacklogFault) and fault.queue != ANY and fault.queue not in self.queues:
-                errors.append(f"{where}.queue: unknown queue {fault.queue!r}; known: {sorted(self.queues)}")
-        if errors:
-            raise FaultValidationError(errors)
-
-    def replace(self, fault_set: FaultSet) -> None:
-        """Make ``fault_set`` the active set; reseed when it carries a seed."""
-        if fault_set.seed is not None:
-            self.seed = fault_set.seed
-            self.rng = random.Random(fault_set.seed)
-        self._set(tuple(fault_set.faults))
-
-    def add(self, fault: AnyFault) -> None:
-        """Add one fault to the active set."""
-        self._set((*self._faults, fault))
-
-    def clear(self) -> None:
-        """Remove every fault."""
-        self._set(())
-
-    def _set(self, faults: tuple[AnyFault, ...]) -> None:
-        self._faults = faults
-        self.version += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        """JSON-ready view of the active set."""
-        return {
-            "faults": [f.model_dump(exclude_none=True) for f in self._faults],
-            "seed": self.seed,
-            "version": self.version,
-        }
-
-    def plan(self, operation: str) -> RequestPlan:
-        """Draw this request's injected delay and error from the active faults.
-
-        Latency faults compose additively; of several error faults the first
-        one that fires wins.
-        """
-        delay = 0.0
-        error: ErrorFault | None = None
-        for fault in self._faults:
-            if isinstance(fault, LatencyFault) and fault.operation in (ANY, operation):
-                if self.rng.random() < fault.fraction:
-                    delay += (
-                        fault.delay_ms if fault.delay_ms is not None else sample_ms(fault.distribution, self.rng)  # type: ignore[arg-type]
-                    )
-            elif isinstance(fault, ErrorFault) and fault.operation in (ANY, operation):
-                fired = self.rng.random() < fault.rate
-                if fired and error is None:
-                    error = fault
-        return RequestPlan(extra_delay_ms=float(delay), error=error)
-
-    def draw_bounce(self) -> bool:
-        """True when this sent email bounces under the active bounce faults."""
-        rate = min(1.0, sum(f.rate for f in self._faults if isinstance(f, BounceFault)))
-        return rate > 0 and self.rng.random() < rate
-
-    def drain_factor(self, queue: str) -> float:
-        """Multiplier on the queue worker's normal drain rate: 1 normal, 0 stopped."""
-        factor = 1.0
-        for fault in self._faults:
-            if isinstance(fault, BacklogFault) and fault.queue in (ANY, queue):
-                factor = 0.0 if fault.stop else factor / (fault.slowdown or 1.0)
-        return factor
+    >>> to_control(parse_fault({"kind": "gauge", "metric": "x", "ramp_to": 85, "over": "5m"}), k=30)
+    {'kind': 'gauge', 'metric': 'x', 'ramp_to': 85.0, 'over_s': 10.0}
+    """
+    body = fault.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"lanes"})
+    body["kind"] = fault.kind
+    if isinstance(fault, GaugeFault) and fault.over is not None:
+        body.pop("over", None)
+        body["over_s"] = fault.over / k
+    return body

@@ -1,14 +1,17 @@
 """Command line of the stub: ``python -m harness.stub`` (and ``firedrill stub``).
 
+Every service of the profile listens on its own loopback port (``--listen SERVICE=PORT``; ``--port`` for a
+one-service profile), all served by one process. Logs go to ``LOG_DIR/<service>.log`` (JSON lines).
+
 Usage::
 
     python -m harness.stub --profile customerio --port 8000 --lane a \\
-        --otlp-endpoint http://127.0.0.1:4318 --log-file /tmp/stub.log --seed 7
+        --otlp-endpoint http://127.0.0.1:4318 --log-dir /tmp/stub-logs --seed 7
+    python -m harness.stub --profile tokpulse --listen tokpulse-api=3000 --listen tokpulse-jobs=3001 ...
 
 or, wiring it into another CLI::
 
     >>> import argparse
-import contextlib
     >>> parser = argparse.ArgumentParser(prog="firedrill stub")
     >>> add_arguments(parser)
     >>> parser.parse_args(["--port", "9000"]).port
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import shutil
 import socket
 import sys
 import tempfile
@@ -29,27 +33,28 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
+from harness.errors import InputError
 from harness.net import is_loopback
 from harness.stub.app import create_app
-from harness.stub.logs import build_logger, close_logger
-from harness.stub.profile import ProfileError, load_profile
-from harness.stub.tracing import build_tracer_provider
+from harness.stub.profile import Profile, load_profile
+from harness.stub.runtime.tracing import build_tracer_provider
 
 EXIT_USAGE = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the stub's options to ``parser``."""
-    parser.add_argument("--profile", default="customerio", help="profile name in fixtures/profiles, or a YAML path")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (0 = any free port)")
+    parser.add_argument("--profile", default="customerio", help="profile name, or a YAML path")
+    parser.add_argument("--port", type=int, default=8000, help="port of the first service (0 = any free port)")
+    parser.add_argument("--listen", action="append", default=[], metavar="SERVICE=PORT",
+                        help="port of a service (repeatable; services not named get any free port)")  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--lane", default="a", help="lane name recorded in traces and logs")
     parser.add_argument("--otlp-endpoint", help="OTLP/HTTP base URL, e.g. http://127.0.0.1:4318 (no tracing if unset)")
-    parser.add_argument("--log-file", type=Path, help="JSON-lines log file (default: a new temp dir)")
-    parser.add_argument("--seed", type=int, help="seed for fault and latency random draws")
-    parser.add_argument(
-        "--no-redact", dest="redact", action="store_false", help="log request bodies without PII redaction"
-    )
+    parser.add_argument("--log-dir", type=Path, help="directory for <service>.log (default: a temp dir, removed)")
+    parser.add_argument("--seed", type=int, help="seed for fault, label and latency random draws")
+    parser.add_argument("--compress", type=float, default=1.0, help="time compression of the drill (summary windows)")
+    parser.add_argument("--no-redact", dest="redact", action="store_false", help="log without PII redaction")
 
 
 def _fail(message: str) -> int:
@@ -85,6 +90,18 @@ class _Server(uvicorn.Server):
                 captured.clear()
 
 
+def _ports(profile: Profile, args: argparse.Namespace) -> dict[str, int]:
+    ports = {profile.services[0].name: args.port}
+    for item in args.listen:
+        name, sep, port = item.partition("=")
+        if not sep or not port.isdigit():
+            raise InputError(f"--listen {item!r}: expected SERVICE=PORT")
+        if name not in profile.service_names:
+            raise InputError(f"--listen {item!r}: no service {name!r}; known: {', '.join(profile.service_names)}")
+        ports[name] = int(port)
+    return {name: ports.get(name, 0) for name in profile.service_names}
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; return the process exit code."""
     host = "127.0.0.1" if args.host == "localhost" else args.host
@@ -94,34 +111,43 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"refusing non-loopback OTLP endpoint {args.otlp_endpoint!r}")
     try:
         profile = load_profile(args.profile)
-    except ProfileError as exc:
-        return _fail(str(exc).splitlines()[0])
+        wanted = _ports(profile, args)
+    except InputError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    sockets: dict[str, socket.socket] = {}
     try:
-        sock = _bind(host, args.port)
+        for name, port in wanted.items():
+            sockets[name] = _bind(host, port)
     except OSError as exc:
+        for sock in sockets.values():
+            sock.close()
         if exc.errno == errno.EADDRINUSE:
-            return _fail(f"port {args.port} on {host} is already in use; pick another with --port")
-        return _fail(f"cannot bind {host}:{args.port}: {exc.strerror}")
-    port = sock.getsockname()[1]
-    log_file: Path = args.log_file or Path(tempfile.mkdtemp(prefix="firedrill-stub-")) / "stub.log"
-    logger = build_logger(log_file)
-    provider = build_tracer_provider(profile.service.name, args.lane, otlp_endpoint=args.otlp_endpoint)
-    app = create_app(
-        profile, lane=args.lane, tracer_provider=provider, logger=logger, redact_bodies=args.redact, seed=args.seed
-    )
-    print(
-        f"firedrill stub: profile={profile.name} lane={args.lane} listening on http://{host}:{port} "
-        f"tracing={'on' if provider else 'off'} log={log_file}",
-        flush=True,
-    )
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            return _fail(f"a port of {list(wanted)} on {host} is already in use; pick others with --port/--listen")
+        return _fail(f"cannot bind {host}: {exc.strerror}")
+    ports = {name: sock.getsockname()[1] for name, sock in sockets.items()}
+    made_dir = args.log_dir is None
+    log_dir: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="firedrill-stub-"))
+    providers = {name: build_tracer_provider(name, args.lane, otlp_endpoint=args.otlp_endpoint)
+                 for name in profile.service_names}  # fmt: skip
+    app = create_app(profile, lane=args.lane, seed=args.seed, k=args.compress, providers=providers, log_dir=log_dir,
+                     redact=args.redact, ports=ports)  # fmt: skip
+    listening = " ".join(f"{name}=http://{host}:{port}" for name, port in ports.items())
+    print(f"firedrill stub: profile={profile.name} lane={args.lane} listening {listening} "
+          f"tracing={'on' if args.otlp_endpoint else 'off'} logs={log_dir}", flush=True)  # fmt: skip
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
     try:
-        _Server(config).run(sockets=[sock])
+        _Server(config).run(sockets=list(sockets.values()))
     finally:
-        if provider is not None:
-            provider.shutdown()
-        close_logger(logger)
-        sock.close()
+        for provider in providers.values():
+            if provider is not None:
+                provider.shutdown()
+        app.stub.close()
+        for sock in sockets.values():
+            sock.close()
+        if made_dir:
+            shutil.rmtree(log_dir, ignore_errors=True)
     return 0
 
 

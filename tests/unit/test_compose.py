@@ -21,6 +21,7 @@ from harness.compose import (
     PROMETHEUS_ARGS,
     SINK_PORT,
     STUB_PORT,
+    STUB_ARGS,
     STUB_PROFILE,
     ComposeStack,
     build_compose_stack,
@@ -136,9 +137,10 @@ def test_services_run_what_the_harness_launches(stack: ComposeStack, services: d
     assert grafana_env.pop("GF_SECURITY_ADMIN_PASSWORD") == "${GRAFANA_PASSWORD:?set GRAFANA_PASSWORD}"
     expected_env = {k: v for k, v in launches[Component.GRAFANA].env.items() if k != "GF_SECURITY_ADMIN_PASSWORD"}
     assert grafana_env == expected_env
-    stub = services["stub"]["command"]
+    assert f"$$(cat {STUB_ARGS})" in services["stub"]["entrypoint"][-1]
+    stub = stack.files[STUB_ARGS].decode().split()
     otlp = f"--otlp-endpoint=http://127.0.0.1:{STANDARD_PORTS[Component.JAEGER]['otlp_http']}"
-    for flag in (f"--profile={STUB_PROFILE}", "--host=127.0.0.1", f"--port={STUB_PORT}", otlp):
+    for flag in (f"--profile={STUB_PROFILE}", "--host=127.0.0.1", f"--listen=customerio-stub={STUB_PORT}", otlp):
         assert flag in stub
     assert f"--port={SINK_PORT}" in services["sink"]["command"]
     assert services["locust"]["command"] == ["locust", f"--config={LOCUST_CONF}"]

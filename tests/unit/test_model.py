@@ -9,6 +9,7 @@ import pytest
 from harness.drill.expectations import FiresExpectation, NotificationExpectation, SilentExpectation, TracesExpectation
 from harness.drill.model import load_scenario
 from harness.errors import InputError
+from harness.stub.faults import to_control
 
 RULES = """groups:
   - name: cio
@@ -79,7 +80,7 @@ def test_loads_valid_scenario(drill_dir: Path) -> None:
     assert s.rules == [drill_dir.resolve() / "rules" / "alerts.yml"]
     burst = s.phase("burst")
     assert burst.duration == 600
-    assert burst.faults[0].to_control() == {"kind": "error", "operation": "track", "rate": 0.08}
+    assert to_control(burst.faults[0]) == {"kind": "error", "operation": "track", "rate": 0.08}
     fires, note, silent, _metric, traces = burst.expect[:5]
     assert isinstance(fires, FiresExpectation) and fires.within == 420 and fires.labels == {"severity": "warning"}
     assert isinstance(note, NotificationExpectation) and note.status == "firing"
@@ -130,7 +131,7 @@ def test_one_problem_per_mistake_with_lines(drill_dir: Path) -> None:
         (8, "compress"),
         (11, "phases[0].duration"),
         (14, "phases[0].expect[1]"),
-        (18, "phases[1].faults[0].kind"),
+        (18, "phases[1].faults[0]"),
         (21, "phases[1].expect[0].within"),
         (22, "phases[1].expect[0].labelz"),
         (23, "phases[1].expect[1].metric"),

@@ -19,7 +19,7 @@ def _drill(path: Path, name: str = "mine", tags: str = "[]") -> None:
     rules = (SUITE.parents[1] / "fixtures" / "customerio" / "alerts.yml").resolve()
     path.write_text(
         f"name: {name}\ntags: {tags}\ntarget: {{profile: customerio}}\nrules: ['{rules}']\n"
-        "phases:\n  - name: healthy\n    duration: 1m\n    expect:\n      - silent: all\n"
+        "phases:\n  - name: healthy\n    duration: 10m\n    expect:\n      - silent: all\n"
         "      - fires: CioHighErrorRate\n        within: 5m\n      - fires: CioHighErrorRate\n        within: 6m\n"
     )
 

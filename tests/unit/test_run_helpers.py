@@ -31,15 +31,15 @@ def test_faults_scoped_to_lanes_and_the_scope_key_is_not_sent() -> None:
             "duration": "1m",
             "faults": [
                 {"kind": "error", "operation": "track", "rate": 0.5, "lanes": ["a"]},
-                {"kind": "bounce", "rate": 0.1},
+                {"kind": "event", "event": "email_bounced", "fraction": 0.1},
+                {"kind": "gauge", "metric": "pool", "ramp_to": 90, "over": "5m"},
             ],
         }
     )
-    assert faults_for(phase, "a") == [
-        {"kind": "error", "operation": "track", "rate": 0.5},
-        {"kind": "bounce", "rate": 0.1},
-    ]
-    assert faults_for(phase, "b") == [{"kind": "bounce", "rate": 0.1}]
+    bounce = {"kind": "event", "event": "email_bounced", "fraction": 0.1}
+    ramp = {"kind": "gauge", "metric": "pool", "ramp_to": 90.0, "over_s": 10.0}  # 5m of production time at x30
+    assert faults_for(phase, "a", k=30) == [{"kind": "error", "operation": "track", "rate": 0.5}, bounce, ramp]
+    assert faults_for(phase, "b", k=30) == [bounce, ramp]
 
 
 def test_peaks_take_the_accepted_series_only() -> None:

@@ -1,126 +1,103 @@
-"""Service behaviour: operations, metric side-effects, down, queue, logs, health."""
+"""The stub over HTTP: operations, ids and headers, logs in the service's schema, and the fault-control API."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from harness.stub.app import create_app
-from harness.stub.logs import build_logger, close_logger
-from harness.stub.state import StubState
-from tests.unit.stub_support import TestClient, fast_profile
+from tests.unit.stub_support import profile_from, running, shop
 
 
-@pytest.fixture
-def stub(tmp_path: Path) -> Any:
-    log = tmp_path / "stub.log"
-    logger = build_logger(log)
-    app = create_app(fast_profile(), lane="t", logger=logger, seed=1)
-    with TestClient(app) as client:
-        yield client, app.state.stub, log
-    close_logger(logger)
+def test_routes_require_and_bad_json(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        assert stub.client.get("/v1/widgets/cart").status_code == 200
+        assert stub.client.post("/v1/profile", json={"plan": "free"}).status_code == 200
+        bad = stub.client.post("/v1/profile", json={"plan": "gold"})
+        assert bad.status_code == 400 and bad.json()["error"] == "plan must be one of ['free', 'pro']"
+        assert stub.client.post("/v1/profile", content=b"{nope", headers={"content-type": "application/json"})\
+            .status_code == 400  # fmt: skip
+        assert stub.client.get("/internal/metrics").status_code == 200
+        assert stub.client.get("/metrics").status_code == 404  # shop-api serves /internal/metrics only
 
 
-def value(state: StubState, name: str, labels: dict[str, str] | None = None) -> float:
-    got = state.metrics.registry.get_sample_value(name, labels or {})
-    return 0.0 if got is None else got
+def test_request_and_correlation_ids_pass_through_or_are_made(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        given = stub.client.post("/v1/profile", json={"plan": "pro"},
+                                 headers={"X-Request-ID": "req_123", "X-Correlation-ID": "corr_9"})  # fmt: skip
+        made = stub.client.post("/v1/profile", json={"plan": "pro"})
+    assert given.headers["X-Request-ID"] == "req_123" and given.headers["X-Correlation-ID"] == "corr_9"
+    assert len(made.headers["X-Request-ID"]) == 32 and made.headers["X-Correlation-ID"] == made.headers["X-Request-ID"]
 
 
-def test_every_operation_answers(stub: Any) -> None:
-    client, state, _ = stub
-    for op in state.profile.operations:
-        body = {"event": "delivered"} if op.name == "webhook" else {"userId": "u1"}
-        assert client.request(op.method, op.path, json=body).status_code == 200, op.name
-        assert value(state, "customerio_requests_total", {"operation": op.name, "status": "success"}) == 1
-    assert value(state, "customerio_request_duration_seconds_count", {"operation": "track"}) == 1
+def test_pino_lines_with_included_labels_and_no_pii(tmp_path: Path) -> None:
+    body = {"plan": "pro", "email": "ada@example.com", "note": "call +1 415 555 0100", "storeId": "store_4"}
+    with running(shop(), tmp_path) as stub:
+        stub.client.post("/v1/profile", json=body, headers={"X-Request-ID": "ada@example.com"})
+    (line,) = [doc for doc in stub.log("shop-api") if doc.get("operation") == "profile"]
+    assert line["level"] == "info" and line["msg"] == "profile 200" and line["res"] == {"statusCode": 200}
+    assert line["storeId"] == "store_4" and line["orgId"].startswith("org_")
+    assert line["requestId"] == "[REDACTED:email]"  # an email used as a request id is PII too
+    assert line["req"]["body"] == {"plan": "pro", "email": "[REDACTED]", "note": "call [REDACTED:phone]",
+                                   "storeId": "store_4"}  # fmt: skip
+    assert "ada@example.com" not in json.dumps(stub.log("shop-api"))
 
 
-def test_send_email_counts_and_enqueues(stub: Any) -> None:
-    client, state, _ = stub
-    state.faults.add(state.faults.parse_fault({"kind": "backlog", "stop": True}))
-    for _ in range(5):
-        client.post("/v1/send/email", json={"to": "x"})
-    assert value(state, "customerio_email_sent_total") == 5
-    assert value(state, "customerio_queue_depth") == 5
-    assert value(state, "customerio_email_bounced_total") == 0
+def test_structlog_and_winston_schemas(tmp_path: Path) -> None:
+    data = {"name": "w", "services": [
+        {"name": "a", "logs": {"format": "winston", "static": {"environment": "test"}}, "process_metrics": False,
+         "operations": [{"name": "op", "path": "/op", "latency": {"type": "fixed", "value": 0}}]},
+        {"name": "b", "logs": {"format": "structlog"}, "process_metrics": False,
+         "operations": [{"name": "op", "path": "/op", "latency": {"type": "fixed", "value": 0}}]}]}  # fmt: skip
+    with running(profile_from(tmp_path, data), tmp_path, ports={"a": 20100, "b": 20101}) as stub:
+        stub.client.post("/op", json={}, headers={"X-Request-ID": "r1"})
+        stub.client.post("http://127.0.0.1:20101/op", json={}, headers={"X-Request-ID": "r2"})
+    winston = [d for d in stub.log("a") if d["message"] == "op 200"][0]
+    assert winston["metadata"]["requestId"] == "r1" and winston["context"]["service"] == "a"
+    assert winston["environment"] == "test" and "timestamp" in winston
+    structlog = [d for d in stub.log("b") if d["event"] == "op 200"][0]
+    assert structlog["request_id"] == "r2" and structlog["level"] == "info" and "timestamp" in structlog
 
 
-def test_queue_drains_after_backlog_cleared(stub: Any) -> None:
-    client, state, _ = stub
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "backlog", "stop": True}]})
-    for _ in range(20):
-        client.post("/v1/send/email", json={})
-    time.sleep(0.2)
-    assert value(state, "customerio_queue_depth") == 20
-    client.delete("/_firedrill/faults")
-    deadline = time.monotonic() + 2
-    while value(state, "customerio_queue_depth") > 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert value(state, "customerio_queue_depth") == 0
+def test_each_service_on_its_own_port(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        jobs = stub.client.post("http://127.0.0.1:20001/v1/jobs", json={})
+        api_metrics = stub.client.get("http://127.0.0.1:20000/internal/metrics").text
+        jobs_metrics = stub.client.get("http://127.0.0.1:20001/metrics").text
+    assert jobs.status_code == 200 and jobs.json()["operation"] == "enqueue"
+    assert "shop_requests_total" in api_metrics and "shop_requests_total" not in jobs_metrics
+    assert "shop_job_queue_size" in jobs_metrics and "process_cpu_seconds_total" not in jobs_metrics
 
 
-def test_bounce_fault_bounces_a_fraction(stub: Any) -> None:
-    client, state, _ = stub
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "bounce", "rate": 0.5}], "seed": 9})
-    for _ in range(400):
-        client.post("/v1/send/email", json={})
-    ratio = value(state, "customerio_email_bounced_total") / value(state, "customerio_email_sent_total")
-    assert ratio == pytest.approx(0.5, abs=0.08)
+JSON = {"content-type": "application/json"}
 
 
-def test_webhook_counts_and_failures(stub: Any) -> None:
-    client, state, _ = stub
-    assert client.post("/v1/webhook", json={"event": "opened"}).status_code == 200
-    assert client.post("/v1/webhook", json={"event": "exploded"}).status_code == 400
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "error", "operation": "webhook", "rate": 1}]})
-    assert client.post("/v1/webhook", json={"event": "bounced"}).status_code == 500
-    assert value(state, "customerio_webhook_received_total") == 3
-    assert value(state, "customerio_webhook_failures_total") == 1
-    assert value(state, "customerio_requests_total", {"operation": "webhook", "status": "error"}) == 1
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "message"),
+    [
+        ({"content-type": "text/plain"}, b'{"faults": [{"kind": "down"}]}', 415, "expected application/json"),
+        ({**JSON, "origin": "https://evil.example"}, b'{"faults": []}', 403, "Origin"),
+        ({**JSON, "host": "attacker.example:80"}, b'{"faults": []}', 403, "not loopback"),
+        (JSON, b'{"faults": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}", 413, "at most"),
+        (JSON, b'{"faults": ' + b"[" * 40 + b"]" * 40 + b"}", 400, "nested deeper"),
+        (JSON, b'{"faults": [{"kind": "latency", "delay_ms": 1e12}]}', 422, "less than or equal"),
+        (JSON, b'{"faults": [{"kind": "error", "operation": "chekout"}]}', 422, "did you mean 'checkout'"),
+    ],
+)
+def test_the_fault_api_refuses_what_a_test_rig_never_sends(
+    tmp_path: Path, headers: dict[str, str], body: bytes, status: int, message: str
+) -> None:
+    with running(shop(), tmp_path) as stub:
+        response = stub.client.put("/_firedrill/faults", content=body, headers=headers)
+        assert response.status_code == status, response.text
+        assert message in json.dumps(response.json())
+        assert stub.client.get("/_firedrill/faults").json()["faults"] == []  # nothing changed
 
 
-def test_exception_fault_is_caught_at_the_edge(stub: Any) -> None:
-    client, state, _ = stub
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "error", "rate": 1, "exception": True}]})
-    response = client.post("/v1/identify", json={})
-    assert response.status_code == 500
-    assert "InjectedException" in response.json()["error"]
-    assert value(state, "customerio_requests_total", {"operation": "identify", "status": "error"}) == 1
-
-
-def test_down_answers_503_everywhere_but_control(stub: Any) -> None:
-    client, _, _ = stub
-    client.post("/_firedrill/faults", json={"kind": "down"})
-    assert client.post("/v1/track", json={}).status_code == 503
-    assert client.get("/metrics").status_code == 503
-    health = client.get("/_firedrill/health")
-    assert health.status_code == 200 and health.json()["down"] is True
-    client.delete("/_firedrill/faults")
-    assert client.get("/metrics").status_code == 200
-    assert client.post("/v1/track", json={}).status_code == 200
-
-
-def test_request_log_line(stub: Any) -> None:
-    client, _, log = stub
-    response = client.post("/v1/track", json={"event": "signup"}, headers={"X-Request-ID": "req-42"})
-    assert response.headers["X-Request-ID"] == "req-42"
-    client.post("/v1/identify", content=b"not json")
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
-    first = lines[0]
-    assert first["event"] == "request" and first["request_id"] == "req-42"
-    assert first["operation"] == "track" and first["status"] == "success" and first["lane"] == "t"
-    assert first["level"] == "info" and "T" in first["time"] and first["duration_ms"] >= 0
-    assert first["body"] == {"event": "signup"}
-    assert "trace_id" not in first  # tracing is off in this fixture
-    assert lines[1]["http_status"] == 400 and lines[1]["body"] == "[unparsed 8 bytes]"
-    assert len(lines[1]["request_id"]) == 32
-
-
-def test_health(stub: Any) -> None:
-    client, _, _ = stub
-    doc = client.get("/_firedrill/health").json()
-    assert doc["status"] == "ok" and doc["profile"] == "customerio" and doc["lane"] == "t"
+def test_the_fault_api_sets_adds_and_clears(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        put = stub.client.put("/_firedrill/faults", json={"faults": [{"kind": "down"}], "seed": 5})
+        add = stub.client.post("/_firedrill/faults", json={"kind": "latency", "delay_ms": 5})
+        cleared = stub.client.delete("/_firedrill/faults")
+    assert put.json()["seed"] == 5 and len(add.json()["faults"]) == 2 and cleared.json()["faults"] == []

@@ -1,153 +1,180 @@
-"""Fault models, validation (4xx changes nothing), composition and seeded reproducibility."""
+"""Each fault effect, aimed by its selector, seen in the stub's answers and exposition; and faults that miss."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from harness.stub.app import SIMULATED_HEADER, create_app
-from harness.stub.faults import FaultController, FaultValidationError
-from harness.stub.logs import build_logger, close_logger
-from tests.unit.stub_support import TestClient, fast_profile
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Any:
-    logger = build_logger(tmp_path / "stub.log")
-    app = create_app(fast_profile(), lane="t", logger=logger, seed=1)
-    with TestClient(app) as c:
-        yield c
-    close_logger(logger)
+from harness.stub.fault_targets import fault_problems
+from harness.stub.faults import parse_fault, to_control
+from tests.unit.stub_support import Running, running, sample, shop
 
 
-BAD_FAULTS = [
-    ({"kind": "meltdown"}, "does not match"),
-    ({"kind": "error", "rate": 1.5}, "less than or equal to 1"),
-    ({"kind": "error", "rate": -0.1}, "greater than or equal to 0"),
-    ({"kind": "latency", "fraction": 2, "delay_ms": 10}, "less than or equal to 1"),
-    ({"kind": "bounce", "rate": 7}, "less than or equal to 1"),
-    ({"kind": "error", "rate": 0.1, "operation": "refund"}, "unknown operation 'refund'"),
-    ({"kind": "latency", "delay_ms": 10, "distribution": {"type": "uniform", "low_ms": 1, "high_ms": 2}}, "exactly"),
-    ({"kind": "latency"}, "exactly one of delay_ms or distribution"),
-    ({"kind": "backlog"}, "exactly one of slowdown"),
-    ({"kind": "backlog", "slowdown": 0.5}, "greater than 1"),
-    ({"kind": "error", "rate": 0.1, "colour": "red"}, "Extra inputs"),
-]
+def faults(stub: Running, *specs: dict[str, Any]) -> None:
+    stub.app.stub.faults.replace([parse_fault(spec) for spec in specs])
 
 
-@pytest.mark.parametrize(("fault", "message"), BAD_FAULTS)
-def test_bad_fault_is_rejected_and_changes_nothing(client: Any, fault: dict[str, Any], message: str) -> None:
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "latency", "delay_ms": 1}]})
-    before = client.get("/_firedrill/faults").json()
-
-    put = client.put("/_firedrill/faults", json={"faults": [{"kind": "error", "rate": 0.5}, fault]})
-    post = client.post("/_firedrill/faults", json=fault)
-
-    for response in (put, post):
-        assert 400 <= response.status_code < 500
-        body = response.json()
-        assert "nothing changed" in body["error"]
-        assert any(message in d for d in body["details"]), body
-    assert client.get("/_firedrill/faults").json() == before
+def test_error_aimed_by_label_value_hits_that_store_only(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "error", "operation": "profile", "status": 429, "match": {"storeId": "store_7"}})
+        hit = stub.client.post("/v1/profile", json={"plan": "pro"}, headers={"X-Store-Id": "store_7"})
+        miss = stub.client.post("/v1/profile", json={"plan": "pro"}, headers={"X-Store-Id": "store_8"})
+    assert (hit.status_code, miss.status_code) == (429, 200)
 
 
-@pytest.mark.parametrize("raw", [b"", b"{not json", b'{"faults": "all"}', b'{"faults": [], "extra": 1}'])
-def test_malformed_bodies_are_4xx(client: Any, raw: bytes) -> None:
-    response = client.put("/_firedrill/faults", content=raw)
-    assert 400 <= response.status_code < 500
-    assert response.json()["error"]
-    assert client.get("/_firedrill/faults").json()["faults"] == []
+def test_error_rate_is_a_fraction_of_runs_and_a_seed_repeats_it() -> None:
+    from harness.stub.runtime.faults import FaultController
+
+    def draws(seed: int) -> list[bool]:
+        controller = FaultController(seed=seed)
+        controller.replace([parse_fault({"kind": "error", "operation": "profile", "rate": 0.3, "status": 503})])
+        return [controller.plan("shop-api", "profile", {}).error is not None for _ in range(1000)]
+
+    assert 250 <= sum(draws(3)) <= 350
+    assert draws(3) == draws(3) and draws(3) != draws(4)
 
 
-def test_put_post_delete_round_trip(client: Any) -> None:
-    snap = client.put("/_firedrill/faults", json={"faults": [{"kind": "bounce", "rate": 0.2}], "seed": 5}).json()
-    assert snap["seed"] == 5 and snap["faults"] == [{"kind": "bounce", "rate": 0.2}]
-    snap = client.post("/_firedrill/faults", json={"kind": "down"}).json()
-    assert [f["kind"] for f in snap["faults"]] == ["bounce", "down"]
-    assert client.delete("/_firedrill/faults").json()["faults"] == []
+def test_error_as_an_exception_reaches_the_edge(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "error", "operation": "profile", "exception": True})
+        response = stub.client.post("/v1/profile", json={"plan": "pro"})
+    assert response.status_code == 500 and "InjectedException" in response.json()["error"]
 
 
-def test_latency_and_error_compose(client: Any) -> None:
-    client.put(
-        "/_firedrill/faults",
-        json={"faults": [{"kind": "latency", "delay_ms": 40}, {"kind": "error", "rate": 1, "status": 503}]},
-    )
-    response = client.post("/v1/track", json={"event": "x"})
-    assert response.status_code == 503
-    assert float(response.headers[SIMULATED_HEADER]) == pytest.approx(40)
+def test_error_on_an_event_fails_that_tool_only(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "error", "event": "tool_call", "match": {"tool": "billing"}, "status": 502})
+        for _ in range(30):
+            stub.client.post("/v1/checkout", json={})
+        text = stub.metrics("shop-api")
+    assert (sample(text, "shop_tool_calls_total", tool="billing", status="error") or 0) > 5
+    assert sample(text, "shop_tool_calls_total", tool="billing", status="success") == 0
+    assert (sample(text, "shop_tool_calls_total", tool="search", status="success") or 0) > 5
+    assert sample(text, "shop_tool_calls_total", tool="search", status="error") == 0
 
 
-def test_operation_scoped_fault_hits_only_that_operation(client: Any) -> None:
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "error", "operation": "identify", "rate": 1}]})
-    assert client.post("/v1/identify", json={}).status_code == 500
-    assert client.post("/v1/track", json={}).status_code == 200
+def test_latency_fixed_and_drawn(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "latency", "operation": "profile", "delay_ms": 120})
+        started = time.perf_counter()
+        slow = stub.client.post("/v1/profile", json={"plan": "pro"})
+        took = time.perf_counter() - started
+        faults(stub, {"kind": "latency", "operation": "profile", "distribution": {"type": "fixed", "value": 30}})
+        drawn = stub.client.post("/v1/profile", json={"plan": "pro"})
+    assert took >= 0.12 and float(slow.headers["X-Firedrill-Simulated-Ms"]) >= 120
+    assert 30 + 5 <= float(drawn.headers["X-Firedrill-Simulated-Ms"]) <= 30 + 30 + 1  # the baseline is 5..30 ms
 
 
-def test_latency_faults_add_up() -> None:
-    fc = FaultController(["a", "b"], seed=0)
-    fc.replace(
-        fc.parse_set(
-            {
-                "faults": [
-                    {"kind": "latency", "delay_ms": 100},
-                    {
-                        "kind": "latency",
-                        "operation": "a",
-                        "distribution": {"type": "uniform", "low_ms": 5, "high_ms": 5},
-                    },
-                ]
-            }
-        )
-    )
-    assert fc.plan("a").extra_delay_ms == pytest.approx(105)
-    assert fc.plan("b").extra_delay_ms == pytest.approx(100)
+def test_event_rate_set_and_fraction_set(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "event", "event": "guardrail_breach", "rate": 200})
+        time.sleep(0.5)
+        breaches = sample(stub.metrics("shop-api"), "shop_guardrail_breach_total") or 0
+        faults(stub, {"kind": "event", "event": "rated", "fraction": 0})
+        for _ in range(5):
+            stub.client.post("/v1/checkout", json={})
+        rated = sample(stub.metrics("shop-api"), "shop_satisfaction_score_count")
+    assert 40 < breaches < 200  # about 100 in half a second
+    assert rated == 0
 
 
-def _statuses(client: Any, seed: int, n: int = 60) -> list[int]:
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "error", "rate": 0.3}], "seed": seed})
-    return [client.post("/v1/track", json={}).status_code for _ in range(n)]
+def test_gauge_set_and_ramp(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "gauge", "metric": "shop_pool_utilization_percent", "set": 85})
+        held = sample(stub.metrics("shop-api"), "shop_pool_utilization_percent")
+        faults(stub, {"kind": "gauge", "metric": "shop_pool_utilization_percent", "ramp_to": 90, "over_s": 0.4})
+        early = sample(stub.metrics("shop-api"), "shop_pool_utilization_percent")
+        time.sleep(0.5)
+        late = sample(stub.metrics("shop-api"), "shop_pool_utilization_percent")
+    assert held == 85
+    assert early is not None and early < 60 and late == 90
 
 
-def test_seed_makes_draws_reproducible(client: Any) -> None:
-    first = _statuses(client, seed=123)
-    assert _statuses(client, seed=123) == first
-    assert _statuses(client, seed=124) != first
-    assert 0 < first.count(500) < len(first)
+def test_shift_moves_an_events_distribution(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "shift", "event": "rated", "mean": 2.9})
+        for _ in range(40):
+            stub.client.post("/v1/checkout", json={})
+        text = stub.metrics("shop-api")
+    mean = (sample(text, "shop_satisfaction_score_sum") or 0) / (sample(text, "shop_satisfaction_score_count") or 1)
+    assert 2.6 < mean < 3.2
 
 
-def test_fraction_and_rate_are_honoured_statistically() -> None:
-    fc = FaultController(["op"], seed=42)
-    fc.replace(
-        fc.parse_set(
-            {"faults": [{"kind": "error", "rate": 0.08}, {"kind": "latency", "fraction": 0.25, "delay_ms": 1}]}
-        )
-    )
-    plans = [fc.plan("op") for _ in range(20000)]
-    assert sum(p.error is not None for p in plans) / len(plans) == pytest.approx(0.08, abs=0.01)
-    assert sum(p.latency_injected for p in plans) / len(plans) == pytest.approx(0.25, abs=0.015)
+def test_backlog_stops_the_worker(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "backlog", "queue": "jobs", "stop": True})
+        for _ in range(5):
+            stub.client.post("/v1/checkout", json={})
+        time.sleep(0.2)
+        stopped = sample(stub.metrics("shop-jobs"), "shop_job_queue_size")
+        faults(stub)
+        time.sleep(0.3)
+        drained = sample(stub.metrics("shop-jobs"), "shop_job_queue_size")
+    assert stopped == 5 and drained == 0
 
 
-def test_backlog_drain_factor() -> None:
-    fc = FaultController(["op"], ["q"])
-    assert fc.drain_factor("q") == 1
-    fc.add(fc.parse_fault({"kind": "backlog", "slowdown": 4}))
-    assert fc.drain_factor("q") == 0.25
-    fc.add(fc.parse_fault({"kind": "backlog", "stop": True}))
-    assert fc.drain_factor("q") == 0
-    with pytest.raises(FaultValidationError, match="unknown queue"):
-        fc.parse_fault({"kind": "backlog", "stop": True, "queue": "nope"})
+def test_down_answers_503_but_the_control_api(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "down", "service": "shop-api"})
+        assert stub.client.get("/internal/metrics").status_code == 503
+        assert stub.client.post("/v1/profile", json={}).status_code == 503
+        assert stub.client.get("/_firedrill/health").json()["down"] == ["shop-api"]
 
 
-def test_fault_changes_are_logged(tmp_path: Path) -> None:
-    log = tmp_path / "stub.log"
-    logger = build_logger(log)
-    with TestClient(create_app(fast_profile(), logger=logger)) as c:
-        c.put("/_firedrill/faults", json={"faults": [{"kind": "error", "rate": 0.1}]})
-        c.post("/_firedrill/faults", json={"kind": "error", "rate": 2})  # rejected: no log line
-        c.delete("/_firedrill/faults")
-    close_logger(logger)
-    lines = [line for line in log.read_text().splitlines() if '"fault_change"' in line]
-    assert len(lines) == 2
-    assert '"action": "set"' in lines[0] and '"action": "clear"' in lines[1]
+def test_restart_sets_counters_and_uptime_back_to_zero(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        stub.client.post("/v1/profile", json={"plan": "pro"}, headers={"X-Store-Id": "store_1"})
+        time.sleep(0.2)
+        before = sample(stub.metrics("shop-api"), "shop_uptime_seconds")
+        faults(stub, {"kind": "restart", "service": "shop-api"})
+        text = stub.metrics("shop-api")
+    labels = {"route": "/v1/profile", "method": "POST", "code": "200", "storeId": "store_1"}
+    assert sample(text, "shop_requests_total", **labels) == 0
+    uptime = sample(text, "shop_uptime_seconds")
+    assert before is not None and uptime is not None and uptime < before
+
+
+@pytest.mark.parametrize(
+    ("fault", "field", "message"),
+    [
+        ({"kind": "error", "operation": "chekout"}, "operation", "did you mean 'checkout'?"),
+        ({"kind": "error", "service": "shop-apy"}, "service", "did you mean 'shop-api'?"),
+        ({"kind": "event", "event": "tool_cal", "rate": 1}, "event", "did you mean 'tool_call'?"),
+        ({"kind": "gauge", "metric": "shop_in_flight", "set": 1}, "metric", "not a value gauge"),
+        ({"kind": "backlog", "queue": "job", "stop": True}, "queue", "did you mean 'jobs'?"),
+        ({"kind": "error", "match": {"store": "store_7"}}, "match", "did you mean 'storeId'?"),
+        ({"kind": "error", "match": {"tool": "biling"}}, "match", "tool='biling' is not a value of its pool"),
+    ],
+)
+def test_faults_that_aim_at_nothing(fault: dict[str, Any], field: str, message: str) -> None:
+    problems = fault_problems(parse_fault(fault), shop())
+    assert len(problems) == 1 and problems[0][0] == field and message in problems[0][1], problems
+
+
+def test_a_value_the_request_may_carry_is_any_value() -> None:
+    profile = shop()
+    assert fault_problems(parse_fault({"kind": "error", "match": {"storeId": "store_999"}}), profile) == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "latency", "delay_ms": 1e12},
+        {"kind": "error", "rate": 1.5},
+        {"kind": "error", "status": 200},
+        {"kind": "gauge", "metric": "m", "ramp_to": 3},
+        {"kind": "bounce", "rate": 0.1},
+    ],
+)
+def test_malformed_faults(fault: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        parse_fault(fault)
+
+
+def test_to_control_drops_lanes_and_converts_production_time() -> None:
+    fault = parse_fault({"kind": "gauge", "metric": "m", "ramp_to": 85, "over": "2m", "lanes": ["a"]})
+    assert to_control(fault, k=30) == {"kind": "gauge", "metric": "m", "ramp_to": 85.0, "over_s": 4.0}

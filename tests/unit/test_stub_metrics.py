@@ -1,67 +1,129 @@
-"""The /metrics exposition: exact family names, buckets, and ``promtool check metrics``."""
+"""Each family type and source, as the exposition shows it: one test each."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import time
+from pathlib import Path
 
-import pytest
-from prometheus_client.parser import text_string_to_metric_families
-
-from harness.stub.app import create_app
-from tests.unit.stub_support import TestClient
-
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
-EXPECTED = {
-    "customerio_requests": "counter",
-    "customerio_request_duration_seconds": "histogram",
-    "customerio_queue_depth": "gauge",
-    "customerio_email_sent": "counter",
-    "customerio_email_bounced": "counter",
-    "customerio_webhook_received": "counter",
-    "customerio_webhook_failures": "counter",
-}
+from tests.unit.stub_support import profile_from, running, sample, shop
 
 
-@pytest.fixture(scope="module")
-def exposition() -> str:
-    app = create_app("customerio", seed=2)
-    with TestClient(app) as client:
-        client.put(
-            "/_firedrill/faults", json={"faults": [{"kind": "error", "rate": 0.3}, {"kind": "bounce", "rate": 0.5}]}
-        )
-        for _ in range(10):
-            client.post("/v1/send/email", json={})
-            client.post("/v1/webhook", json={"event": "delivered"})
-        response = client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return response.text
+def test_counter_per_request_with_route_method_code_and_store(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        stub.client.post("/v1/profile", json={"plan": "pro"}, headers={"X-Store-Id": "store_7"})
+        stub.client.post("/v1/profile", json={"plan": "gold"}, headers={"X-Store-Id": "store_7"})
+        text = stub.metrics("shop-api")
+    labels = {"route": "/v1/profile", "method": "POST", "storeId": "store_7"}
+    assert sample(text, "shop_requests_total", **labels, code="200") == 1
+    assert sample(text, "shop_requests_total", **labels, code="400") == 1  # the rejected body is a 400, not a 200
 
 
-def test_family_names_and_types(exposition: str) -> None:
-    families = {f.name: f.type for f in text_string_to_metric_families(exposition)}
-    for name, kind in EXPECTED.items():
-        assert families.get(name) == kind, name
-    assert "process_cpu_seconds" in families and "python_info" in families
-    assert 'customerio_requests_total{operation="send_email",status="error"}' in exposition
-    assert "customerio_email_sent_total " in exposition
+def test_a_429_is_counted_as_the_profile_says(tmp_path: Path) -> None:
+    from harness.stub.faults import parse_fault
+
+    profile = load = shop()
+    with running(load, tmp_path) as stub:
+        stub.app.stub.faults.replace([parse_fault({"kind": "error", "operation": "profile", "status": 429})])
+        stub.client.post("/v1/profile", json={"plan": "pro"}, headers={"X-Store-Id": "store_1"})
+        jobs = stub.app.stub.services["shop-jobs"]
+        jobs.metrics.record_run("process", {"jobType": "sync", "storeId": "store_1",
+                                            **stub.app.stub.labels.status_labels(429)}, 429, 0.1, None)  # fmt: skip
+        text, job_text = stub.metrics("shop-api"), stub.metrics("shop-jobs")
+    assert profile is not None
+    assert sample(text, "shop_requests_total", route="/v1/profile", method="POST", code="429", storeId="store_1") == 1
+    assert sample(job_text, "shop_job_attempts_total", job="sync", status="client_error", storeId="store_1") == 1
 
 
-def test_no_lane_or_instance_labels(exposition: str) -> None:
-    for family in text_string_to_metric_families(exposition):
-        for sample in family.samples:
-            assert not {"lane", "instance", "job"} & set(sample.labels), sample
+def test_histogram_in_seconds_and_in_ms(tmp_path: Path) -> None:
+    profile = shop()
+    with running(profile, tmp_path) as stub:
+        api = stub.app.stub.services["shop-api"]
+        api.metrics.record_run("render", {"route": "/v1/widgets/{surface}", "surface": "cart", "storeId": "store_2"},
+                               200, 1.5, None)  # fmt: skip
+        text = stub.metrics("shop-api")
+    # 1.5 s is 1500 ms: it lands in le="2000", not in le="50".
+    assert sample(text, "shop_render_ms_bucket", le="1000.0", surface="cart", storeId="store_2") == 0
+    assert sample(text, "shop_render_ms_bucket", le="2000.0", surface="cart", storeId="store_2") == 1
+    assert sample(text, "shop_render_ms_sum", surface="cart", storeId="store_2") == 1500
+    assert sample(text, "shop_request_duration_seconds_bucket", le="2.5", route="/v1/widgets/{surface}") == 1
 
 
-def test_histogram_buckets(exposition: str) -> None:
-    (hist,) = [f for f in text_string_to_metric_families(exposition) if f.name == "customerio_request_duration_seconds"]
-    les = sorted({s.labels["le"] for s in hist.samples if s.name.endswith("_bucket")}, key=float)
-    assert les == ["0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "+Inf"]
+def test_series_exist_at_zero_before_any_traffic(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        text = stub.metrics("shop-api")
+    assert sample(text, "shop_requests_total", route="/v1/checkout", method="POST", code="200", storeId="store_50") == 0
+    assert sample(text, "shop_tool_calls_total", tool="crm", status="error") == 0
 
 
-def test_promtool_check_metrics(exposition: str) -> None:
-    result = subprocess.run(
-        [PROMTOOL, "check", "metrics"], input=exposition, capture_output=True, text=True, timeout=30, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_gauges_in_flight_uptime_and_a_drawn_value(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        text = stub.metrics("shop-api")
+    assert sample(text, "shop_in_flight") == 0
+    uptime = sample(text, "shop_uptime_seconds")
+    assert uptime is not None and 0 <= uptime < 60
+    pool = sample(text, "shop_pool_utilization_percent")
+    assert pool is not None and 30 < pool < 50
+
+
+def test_gauge_of_a_labelled_queue(tmp_path: Path) -> None:
+    service = {
+        "name": "s",
+        "process_metrics": False,
+        "metrics": [{"name": "depth", "type": "gauge", "labels": ["topic"], "source": {"queue": "hooks"}}],
+        "queues": {"hooks": {"drain_per_second": 1, "labels": ["topic"]}},
+        "operations": [
+            {
+                "name": "intake",
+                "path": "/hooks",
+                "latency": {"type": "fixed", "value": 0},
+                "steps": [{"enqueue": "hooks"}],
+            }
+        ],
+    }
+    data = {"name": "q", "labels": {"topic": {"values": ["orders", "carts"]}}, "services": [service]}
+    with running(profile_from(tmp_path, data), tmp_path) as stub:
+        stub.app.stub.faults.replace([])
+        for _ in range(3):
+            stub.client.post("/hooks", json={}, headers={"baggage": "topic=orders"})
+        text = stub.metrics()
+    assert sample(text, "depth", topic="orders") == 3
+    assert sample(text, "depth", topic="carts") == 0
+
+
+def test_counter_of_events_and_counter_adding_their_value(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        for _ in range(5):
+            stub.client.post("/v1/checkout", json={}, headers={"X-Store-Id": "store_3"})
+        text = stub.metrics("shop-api")
+    tools = ("search", "billing", "crm")
+    calls = sum(sample(text, "shop_tool_calls_total", tool=t, status="success") or 0 for t in tools)
+    assert calls == 10  # two tool calls per checkout
+    cost = sample(text, "shop_llm_cost_usd_total")
+    assert cost is not None and 0.05 <= cost <= 0.1  # five calls of $0.01 to $0.02
+
+
+def test_summary_with_quantiles_over_its_window(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        for _ in range(20):
+            stub.client.post("/v1/checkout", json={})
+        time.sleep(0.05)
+        text = stub.metrics("shop-api")
+    assert sample(text, "shop_satisfaction_score_count") == 20
+    median = sample(text, "shop_satisfaction_score", quantile="0.5")
+    assert median is not None and 3.8 < median < 4.8
+
+
+def test_summary_without_quantiles_has_sum_and_count_only(tmp_path: Path) -> None:
+    events = {"e": {"value": {"type": "fixed", "value": 2}}}
+    metrics = [{"name": "score", "type": "summary", "source": {"event": "e"}}]
+    data = {"name": "s", "services": [{"name": "a", "process_metrics": False, "events": events, "metrics": metrics}]}
+    with running(profile_from(tmp_path, data), tmp_path) as stub:
+        stub.app.stub.services["a"].events.occur_now("e", {})
+        text = stub.metrics()
+    assert sample(text, "score_sum") == 2 and sample(text, "score_count") == 1
+    assert 'quantile="' not in text
+
+
+def test_no_created_series(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        assert "_created" not in stub.metrics("shop-api")

@@ -1,111 +1,71 @@
-"""Spans: SERVER + downstream CLIENT child, traceparent continuation, errors, no PII."""
+"""Spans: each operation's SERVER span and its steps, faults where the profile puts them, one trace across services."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from harness.stub.app import create_app
-from harness.stub.logs import build_logger, close_logger
-from harness.stub.redact import PII_FIELDS
-from harness.stub.tracing import build_tracer_provider
-from tests.unit.stub_support import TestClient, fast_profile
+from harness.stub.faults import parse_fault
+from harness.stub.profile import load_profile
+from tests.unit.stub_support import running, shop
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
-ALLOWED_ATTRIBUTES = {
-    "operation",
-    "http.method",
-    "http.route",
-    "http.status_code",
-    "firedrill.lane",
-    "firedrill.fault.latency",
-    "firedrill.fault.error",
-}
-
-# One distinctive value per PII field, nested, so any leak into a span is detectable.
-PII_VALUES = [f"secret-{field}-9c1d" for field in PII_FIELDS]
-PII_BODY = {"user": {f: v for f, v in zip(PII_FIELDS, PII_VALUES, strict=True)}, "list": [{"Email": PII_VALUES[0]}]}
 
 
-@pytest.fixture
-def traced(tmp_path: Path) -> Any:
-    exporter = InMemorySpanExporter()
-    provider = build_tracer_provider("customerio-stub", "b", exporter=exporter)
-    logger = build_logger(tmp_path / "stub.log")
-    app = create_app(fast_profile(), lane="b", tracer_provider=provider, logger=logger, seed=1)
-    with TestClient(app) as client:
-        yield client, exporter, tmp_path / "stub.log"
-    assert provider is not None
-    provider.shutdown()
-    close_logger(logger)
+def named(spans: tuple[ReadableSpan, ...], name: str) -> ReadableSpan:
+    (span,) = [s for s in spans if s.name == name]
+    return span
 
 
-def by_kind(spans: tuple[ReadableSpan, ...], kind: SpanKind) -> list[ReadableSpan]:
-    return [s for s in spans if s.kind == kind]
-
-
-def test_server_span_with_downstream_child(traced: Any) -> None:
-    client, exporter, _ = traced
-    client.post("/v1/send/email", json={"to": "x"})
-    spans = exporter.get_finished_spans()
-    (server,) = by_kind(spans, SpanKind.SERVER)
-    (child,) = by_kind(spans, SpanKind.CLIENT)
-    assert server.name == "send_email" and child.name == "customerio.api send_email"
-    assert child.parent is not None and child.parent.span_id == server.context.span_id
-    assert server.attributes is not None and server.attributes["http.status_code"] == 200
+def test_customerio_server_span_with_its_downstream_client_span(tmp_path: Path) -> None:
+    with running(load_profile("customerio"), tmp_path) as stub:
+        stub.client.post("/v1/send/email", json={"to": "x"}, headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"})
+    spans = stub.spans.get_finished_spans()
+    server, client = named(spans, "send_email"), named(spans, "customerio.api send_email")
+    assert server.kind == SpanKind.SERVER and client.kind == SpanKind.CLIENT
+    assert format(server.context.trace_id, "032x") == TRACE_ID and server.parent.span_id == int(PARENT_ID, 16)
+    assert client.parent is not None and client.parent.span_id == server.context.span_id
     assert server.resource.attributes["service.name"] == "customerio-stub"
-    assert server.resource.attributes["firedrill.lane"] == "b"
 
 
-def test_traceparent_is_continued_and_logged(traced: Any) -> None:
-    client, exporter, log = traced
-    client.post("/v1/track", json={}, headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"})
-    (server,) = by_kind(exporter.get_finished_spans(), SpanKind.SERVER)
-    assert format(server.context.trace_id, "032x") == TRACE_ID
-    assert server.parent is not None and format(server.parent.span_id, "016x") == PARENT_ID
-    text = log.read_text()
-    assert f'"trace_id": "{TRACE_ID}"' in text
-    assert f'"span_id": "{format(server.context.span_id, "016x")}"' in text
+def test_an_injected_error_lands_in_the_client_span(tmp_path: Path) -> None:
+    with running(load_profile("customerio"), tmp_path) as stub:
+        stub.app.stub.faults.replace([parse_fault({"kind": "error", "operation": "track", "status": 503})])
+        stub.client.post("/v1/track", json={})
+    spans = stub.spans.get_finished_spans()
+    client, server = named(spans, "customerio.api track"), named(spans, "track")
+    assert client.status.status_code == StatusCode.ERROR and [e.name for e in client.events] == ["exception"]
+    assert server.status.status_code == StatusCode.ERROR and server.attributes["http.response.status_code"] == 503
 
 
-@pytest.mark.parametrize("exception", [False, True])
-def test_injected_error_marks_spans(traced: Any, exception: bool) -> None:
-    client, exporter, _ = traced
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "error", "rate": 1, "exception": exception}]})
-    assert client.post("/v1/identify", json={}).status_code == 500
-    spans = exporter.get_finished_spans()
-    for span in spans:
-        assert span.status.status_code == StatusCode.ERROR, span.name
-        assert any(e.name == "exception" for e in span.events), span.name
-    (server,) = by_kind(spans, SpanKind.SERVER)
-    assert server.attributes is not None and server.attributes["firedrill.fault.error"] is True
+def test_one_trace_across_services_with_steps_events_and_a_queue_job(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        stub.client.post("/v1/checkout", json={}, headers={"X-Store-Id": "store_9"})
+        import time
+
+        time.sleep(0.2)  # the queue's worker runs the job
+    spans = stub.spans.get_finished_spans()
+    assert len({s.context.trace_id for s in spans}) == 1
+    services = {s.resource.attributes["service.name"] for s in spans}
+    assert services == {"shop-api", "shop-jobs"}
+    checkout, db = named(spans, "checkout"), named(spans, "db.query orders")
+    assert db.parent.span_id == checkout.context.span_id and db.attributes["shop.store"] == "store_9"
+    assert len([s for s in spans if s.name.startswith("tool ")]) == 2
+    call, enqueue, job = named(spans, "POST shop-jobs"), named(spans, "enqueue"), named(spans, "process")
+    assert call.kind == SpanKind.CLIENT and enqueue.parent.span_id == call.context.span_id
+    assert job.kind == SpanKind.CONSUMER and job.parent.span_id == enqueue.context.span_id
 
 
-def test_injected_latency_is_spent_in_the_child(traced: Any) -> None:
-    client, exporter, _ = traced
-    client.put("/_firedrill/faults", json={"faults": [{"kind": "latency", "delay_ms": 60}]})
-    client.post("/v1/track", json={})
-    (child,) = by_kind(exporter.get_finished_spans(), SpanKind.CLIENT)
-    assert child.end_time is not None and child.start_time is not None
-    assert (child.end_time - child.start_time) / 1e6 >= 55
+def test_labels_travel_as_baggage(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        stub.client.post("/v1/checkout", json={}, headers={"X-Store-Id": "store_9"})
+        import time
 
-
-def test_no_pii_in_span_attributes(traced: Any) -> None:
-    client, exporter, _ = traced
-    for op in ("identify", "track", "send_email"):
-        client.post(f"/v1/{op}".replace("send_email", "send/email"), json=PII_BODY)
-    client.post("/v1/webhook", json={**PII_BODY, "event": "delivered"})
-    spans = exporter.get_finished_spans()
-    assert len(spans) == 8
-    for span in spans:
-        attrs = dict(span.attributes or {})
-        assert set(attrs) <= ALLOWED_ATTRIBUTES, set(attrs) - ALLOWED_ATTRIBUTES
-        dumped = repr(attrs) + repr([e.attributes for e in span.events])
-        for secret in PII_VALUES:
-            assert secret not in dumped
+        time.sleep(0.2)
+    jobs = [line for line in stub.log("shop-jobs") if line.get("operation") == "process"]
+    assert jobs and all(line["event"] == "process 200" for line in jobs)
+    text = stub.metrics("shop-jobs")
+    assert 'shop_job_attempts_total{job="sync",status="success",storeId="store_9"} 1.0' in text

@@ -92,7 +92,7 @@ class Expectation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: ClassVar[str]
     # Expected to fail, with the reason (e.g. a known bug in the rule): the drill passes only if it does fail.
-    xfail: str | None = Field(None, min_length=1)
+    xfail: str | None = Field(default=None, min_length=1)
 
     @property
     def alert(self) -> str | None:

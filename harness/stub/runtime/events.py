@@ -1,0 +1,125 @@
+"""Business events: an email bounced, an LLM call cost N dollars, a tool call failed, a guardrail was breached.
+
+An occurrence draws the event's own labels (inheriting the run's), draws its value, may fail (an ``error``
+fault with ``event:``), may take time in its own span (a tool call), and is recorded by every family whose
+source is that event. Occurrences come from steps, from requests (``from_requests``), or at a background
+``rate`` per second (Poisson arrivals), which faults can set or multiply.
+
+Example:
+    >>> import asyncio, random
+    >>> from harness.stub.profile.operations import EventSpec
+    >>> from harness.stub.runtime.faults import FaultController
+    >>> seen = []
+    >>> events = Events("svc", {"bounced": EventSpec()}, FaultController(), None, random.Random(1), None,
+    ...                 record=lambda name, labels, code, seconds, value: seen.append((name, code)))
+    >>> events.occur_now("bounced", {}); seen
+    [('bounced', 200)]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+
+from harness.stub.profile.operations import EventSpec
+from harness.stub.runtime.faults import FaultController
+from harness.stub.runtime.labels import LabelResolver
+from harness.stub.runtime.template import render
+
+Record = Callable[[str, dict[str, str], int, float, float | None], None]
+# How often a background loop looks again at a rate that is zero (a fault may raise it).
+IDLE_CHECK_S = 0.1
+
+
+class Events:
+    """The events of one service."""
+
+    def __init__(
+        self,
+        service: str,
+        specs: dict[str, EventSpec],
+        faults: FaultController,
+        labels: LabelResolver | None,
+        rng: random.Random,
+        tracer: trace.Tracer | None,
+        record: Record,
+    ) -> None:
+        self.service = service
+        self.specs = specs
+        self._faults = faults
+        self._labels = labels
+        self._rng = rng
+        self._tracer = tracer or trace.NoOpTracer()
+        self._record = record
+
+    def _prepare(self, name: str, labels: dict[str, str]) -> tuple[dict[str, str], float | None, int]:
+        spec = self.specs[name]
+        drawn = self._labels.draw(spec.labels, labels) if self._labels is not None else dict(labels)
+        value = None
+        if spec.value is not None:
+            dist = self._faults.distribution(self.service, spec.value, drawn, event=name)
+            value = dist.sample(self._rng)
+        error = self._faults.event_error(self.service, name, drawn)
+        return drawn, value, (error.status if error is not None else 200)
+
+    def occur_now(self, name: str, labels: dict[str, str]) -> None:
+        """One occurrence that takes no time (caused by a finished request)."""
+        drawn, value, code = self._prepare(name, labels)
+        self._record(name, drawn, code, 0.0, value)
+
+    async def occur(self, name: str, labels: dict[str, str]) -> int:
+        """One occurrence inside the current span, with its own span and latency when it has them; its status."""
+        spec = self.specs[name]
+        drawn, value, code = self._prepare(name, labels)
+        started = time.perf_counter()
+        if spec.span is None:
+            if spec.latency is not None:
+                await asyncio.sleep(spec.latency.sample(self._rng) / 1000)
+        else:
+            own = {f"{name}.{k}": v for k, v in drawn.items() if k in spec.labels}
+            attributes = {"firedrill.event": name, **own}
+            span_name = render(spec.span, drawn)
+            with self._tracer.start_as_current_span(
+                span_name, attributes=attributes, record_exception=False, set_status_on_exception=False
+            ) as span:
+                if spec.latency is not None:
+                    await asyncio.sleep(spec.latency.sample(self._rng) / 1000)
+                if code >= 400:
+                    span.set_status(Status(StatusCode.ERROR, f"injected error fault: {code} on event {name}"))
+        self._record(name, drawn, code, time.perf_counter() - started, value)
+        return code
+
+    async def occur_many(self, name: str, labels: dict[str, str], fraction: float | None, count: Any) -> list[int]:
+        """The occurrences one step causes: ``count`` draws, or one with probability ``fraction``."""
+        if count is not None:
+            n = max(0, round(count.sample(self._rng)))
+        else:
+            base = 1.0 if fraction is None else fraction
+            probability = self._faults.event_fraction(self.service, name, labels.get("operation", ""), labels, base)
+            n = 1 if self._rng.random() < probability else 0
+        return [await self.occur(name, labels) for _ in range(n)]
+
+    async def background(self, name: str) -> None:
+        """Occurrences at the event's rate (as faults set it), forever (until cancelled)."""
+        spec = self.specs[name]
+        while True:
+            rate = self._faults.event_rate(self.service, name, spec.rate)
+            if rate <= 0:
+                await asyncio.sleep(IDLE_CHECK_S)
+                continue
+            wait = self._rng.expovariate(rate)
+            # Sleep in slices so a fault that changes the rate takes effect promptly.
+            while wait > 0:
+                step = min(wait, IDLE_CHECK_S)
+                await asyncio.sleep(step)
+                wait -= step
+                if self._faults.event_rate(self.service, name, spec.rate) != rate:
+                    break
+            else:
+                self.occur_now(name, {"service": self.service})
