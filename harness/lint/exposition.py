@@ -75,6 +75,8 @@ class Exposition:
     sources: tuple[str, ...]
     series: dict[str, Series]
     buckets: dict[str, tuple[float, ...]]  # finite ``le`` bounds per ``_bucket`` series name
+    # The text's first line is ``# firedrill: complete``: every label value the service can export is in it.
+    marked_complete: bool = False
 
     def labels_of(self, name: str) -> frozenset[str] | None:
         """Label names of series ``name`` including the target labels Prometheus adds; None if not exported."""
@@ -83,7 +85,14 @@ class Exposition:
 
     @classmethod
     def parse(cls, text: str, source: str) -> Exposition:
-        """Parse exposition ``text``; a malformed one raises InputError naming ``source``."""
+        """Parse exposition ``text``; a malformed one raises InputError naming ``source``.
+
+        >>> Exposition.parse("# firedrill: complete\\n# TYPE up gauge\\nup 1\\n", "x.prom").marked_complete
+        True
+        """
+        first, _, rest = text.partition("\n")
+        marked = first.strip() == "# firedrill: complete"
+        text = rest if marked else text
         parse = openmetrics_families if text.rstrip().endswith("# EOF") else text_string_to_metric_families
         try:
             families = list(parse(text))
@@ -92,7 +101,8 @@ class Exposition:
                 f"{source}:1: not a Prometheus text exposition ({exc}); give a /metrics "
                 "page saved with `curl -s URL/metrics > FILE`"
             ) from None
-        return cls.build(families, (source,))
+        built = cls.build(families, (source,))
+        return cls(built.sources, built.series, built.buckets, marked)
 
     @classmethod
     def build(cls, families: Iterable[Metric], sources: tuple[str, ...]) -> Exposition:
@@ -139,7 +149,8 @@ class Exposition:
                     series[name] = Series(name, old.family, old.type, old.role, old.labels | s.labels, merged)
             for name, b in part.buckets.items():
                 buckets[name] = tuple(sorted(set(buckets.get(name, ())) | set(b)))
-        return cls(tuple(src for p in parts for src in p.sources), series, buckets)
+        sources = tuple(src for p in parts for src in p.sources)
+        return cls(sources, series, buckets, all(p.marked_complete for p in parts))
 
 
 def _role(family: Metric, name: str, sample_labels: dict[str, str]) -> Role:
@@ -183,6 +194,7 @@ def _fetch(url: str) -> str:
 
 
 def _profile_metrics(name: str) -> str:
+    """The exposition of stub profile ``name``: the one place lint reads a profile (issue 12 changes its format)."""
     from harness.stub.app import create_app
     from harness.stub.profile import ProfileError
 
