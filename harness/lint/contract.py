@@ -118,6 +118,21 @@ class Contract:
         )
         return self._view(chosen) if chosen else None
 
+    def jobs_of(self, sel: pp.VectorSelector) -> frozenset[str] | None:
+        """The jobs whose targets export what ``sel`` selects (None: a target without a job does, or none does).
+
+        >>> c = load_contract(["app=tests/fixtures/lint/seed003.prom", "node=tests/fixtures/lint/node.prom"])
+        >>> c.jobs_of(pp.parse("process_resident_memory_bytes")), c.jobs_of(pp.parse("up"))
+        (frozenset({'app'}), frozenset({'app', 'node'}))
+        """
+        view = self.view(sel)
+        if view is None or not sel.name or sel.name in ALERT_SERIES:
+            return None
+        exporting = [t for t in self.targets if t.name in view.expo.sources and sel.name in t.expo.series]
+        if not exporting or any(t.job is None for t in exporting):
+            return None
+        return frozenset(str(t.job) for t in exporting)
+
     def labels_of(self, sel: pp.VectorSelector) -> frozenset[str] | None:
         """Label names of the series ``sel`` selects (None when unknown: not exported, or an alert series)."""
         if not sel.name or sel.name in ALERT_SERIES:

@@ -80,9 +80,7 @@ class DrillContext:
             exp = at.expectation
             if at.already_firing:
                 continue
-            if isinstance(exp, FiresExpectation):
-                yield at, exp
-            elif isinstance(exp, NotificationExpectation) and exp.status == "firing":
+            if isinstance(exp, FiresExpectation) or isinstance(exp, NotificationExpectation) and exp.status == "firing":
                 yield at, exp
 
     def rules_for(self, alert: str, labels: dict[str, str]) -> list[Rule]:

@@ -51,10 +51,9 @@ class LintContext:
         def facts(sel: pp.VectorSelector) -> LabelSet | None:
             if self.contract is None or not sel.name or sel.name in self.recorded:
                 return None
-            view = self.contract.view(sel)
-            if view is None:
+            if self.contract.view(sel) is None:
                 return None
-            return selector_set(sel, self.contract.labels_of(sel), view.jobs)
+            return selector_set(sel, self.contract.labels_of(sel), self.contract.jobs_of(sel))
 
         return label_set(node, facts)
 

@@ -42,6 +42,8 @@ def run(rule: Rule, query: Query | None, ctx: LintContext) -> list[Finding]:
     cmp = top_level_comparison(query.node) if query is not None else None
     if query is None or rule.kind != "alert" or cmp is None or cmp.op not in (">", ">=", "<", "<="):
         return []
+    if cmp.threshold == 0:
+        return []  # > 0 means the same in every unit
     rate = _bare_rate(pp.parse(cmp.value_expr))
     if rate is None:
         return []

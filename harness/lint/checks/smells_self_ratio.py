@@ -35,9 +35,12 @@ def run(query: Query, ctx: LintContext) -> list[Finding]:
         if len(lhs) != 1 or len(rhs) != 1 or lhs[0].name is None or lhs[0].name != rhs[0].name:
             continue
         rhs_matchers = {(m.name, str(m.op), m.value) for m in rhs[0].matchers}
+        rhs_equal = {m.name for m in rhs[0].matchers if m.op == pp.MatchOp.Equal}
         for m in lhs[0].matchers:
             if m.op != pp.MatchOp.Equal or not m.value or (m.name, str(m.op), m.value) in rhs_matchers:
                 continue
+            if m.name in rhs_equal:
+                continue  # a different value on the right: the sides never match (promql/vector-matching)
             if not (_keeps(node.lhs, m.name) and _keeps(node.rhs, m.name)):
                 continue
             printer = PromQLPrinter()
