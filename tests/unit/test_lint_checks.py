@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.drill.model import load_scenario
 from harness.lint import registry
 from harness.lint.cli import add_arguments, inputs_from
 from harness.lint.engine import lint
@@ -49,6 +50,19 @@ def test_every_check_has_a_failing_case() -> None:
     marked = {check for path in [*FAILING, DRILLS / "drill_bad.yaml"] for _, check in markers(ROOT / path)}
     assert marked | set(ELSEWHERE) == set(ALL), set(ALL) - marked - set(ELSEWHERE)
     assert len(ALL) == len(set(ALL))
+
+
+def test_every_finding_of_the_fixtures_is_a_registered_check() -> None:
+    report = run_lint(
+        rules=[*FAILING, LINT / "broken_shape.yml", LINT / "broken_syntax.yml", LINT / "seed003_alerts.yml"],
+        dashboards=[LINT / "broken_dashboard.json", LINT / "seed003_dashboard.json"],
+        alertmanager=LINT / "routes_alertmanager.yml",
+        targets=["profile:customerio"],
+        scenarios=[load_scenario(ROOT / DRILLS / "drill_bad.yaml")],
+        enable=ALL,
+    )
+    assert {f.check for f in report.findings} <= set(ALL)
+    assert len({f.check for f in report.findings}) >= 25
 
 
 @pytest.mark.parametrize("path", list(FAILING), ids=str)
