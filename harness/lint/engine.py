@@ -78,7 +78,7 @@ def lint(inputs: LintInputs) -> LintReport:
         own += rules.promtool_findings(rf, path, own)
         findings += own
         found = suppress.comments(rf.source.file, rf.source.lines, set(registry.BY_ID))
-        suppressions += suppress.spans(rf.source.file, found, [(r.line, r.end_line) for r in rf.rules])
+        suppressions += suppress.spans(rf.source.file, found, [(r.line, r.end_line) for r in rf.rules], rf.source.lines)
     findings += [f for c in checks if c.on_rules for f in c.on_rules(all_rules, ctx)]
     for board in boards:
         findings += board.findings
@@ -142,4 +142,4 @@ def _expectation_suppressions(drill: DrillContext) -> list[suppress.Suppression]
         node = drill.doc.find(at.loc)
         if node is not None:
             blocks.append(suppress.node_lines(node, lines))
-    return suppress.spans(drill.file, found, blocks)
+    return suppress.spans(drill.file, found, blocks, lines)

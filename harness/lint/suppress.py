@@ -54,11 +54,14 @@ def comments(file: str, lines: list[str], known: set[str]) -> dict[int, frozense
     return found
 
 
-def spans(file: str, found: dict[int, frozenset[str]], blocks: list[tuple[int, int]]) -> list[Suppression]:
-    """A suppression per (first, last) block that has a comment on one of its lines or on the line above it."""
+def spans(
+    file: str, found: dict[int, frozenset[str]], blocks: list[tuple[int, int]], lines: list[str]
+) -> list[Suppression]:
+    """A suppression per (first, last) block with a comment on one of its lines, or alone on the line above it."""
     out = []
     for first, last in blocks:
-        ids = frozenset().union(*(checks for line, checks in found.items() if first - 1 <= line <= max(last, first)))
+        above = first - 1 if first > 1 and lines[first - 2].lstrip().startswith("#") else first
+        ids = frozenset().union(*(checks for line, checks in found.items() if above <= line <= max(last, first)))
         if ids:
             out.append(Suppression(file, first, max(last, first), ids))
     return out
