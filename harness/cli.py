@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_stack_parser,
         _delegate("stub", "harness.stub.serve", "run the instrumented stub service alone"),
         _delegate("run", "harness.drill.cli", "run drill scenarios and judge them"),
-        _delegate("lint", "harness.lint.cli", "static checks of rules, dashboards and routes"),
+        _delegate("lint", "harness.lint.cli", "static checks of rules, dashboards, routes and drills"),
         _delegate("compare", "harness.report.compare", "compare two report.json files; exit 1 on regression"),
         _delegate("compose", "harness.compose", "write docker-compose configs for a scenario"),
         _delegate("sink", "harness.stack.sink_cli", "run the notification sink alone (for docker-compose)"),

@@ -138,10 +138,11 @@ class Scenario(_Strict):
         return next(p for p in self.phases if p.name == name)
 
 
-def load_scenario(path: Path | str, programs: bool = True) -> Scenario:
+def load_scenario(path: Path | str, programs: bool = True, aim_faults: bool = True) -> Scenario:
     """Load and check a drill file and all it refers to; raise InputError listing every problem as ``file:line``.
 
-    ``programs=False`` skips the checks that run promtool and amtool (the linter runs its own).
+    ``programs=False`` skips the checks that run promtool and amtool, ``aim_faults=False`` the check that each
+    fault aims at something the profile has (the linter runs and reports both itself).
 
     >>> scenario = load_scenario("scenarios/customerio/error-burst.yaml")  # doctest: +SKIP
     >>> [p.name for p in scenario.phases]  # doctest: +SKIP
@@ -165,7 +166,7 @@ def load_scenario(path: Path | str, programs: bool = True) -> Scenario:
         scenario = Scenario.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
         raise InputError(problems + problems_from_validation(doc, exc, TAGS | set(FAULT_KINDS))) from None
-    problems += preflight(scenario, doc, programs=programs and not problems)
+    problems += preflight(scenario, doc, programs=programs and not problems, aim_faults=aim_faults)
     if problems:
         raise InputError(problems)
     return scenario

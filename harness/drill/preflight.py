@@ -27,12 +27,13 @@ from harness.stub.profile import Profile, ProfileError, load_profile
 from harness.yamlsrc import YamlDoc
 
 
-def preflight(scenario: Scenario, doc: YamlDoc, programs: bool = True) -> list[Problem]:
-    """Every problem found; ``programs=False`` skips promtool and amtool (the linter runs them itself)."""
+def preflight(scenario: Scenario, doc: YamlDoc, programs: bool = True, aim_faults: bool = True) -> list[Problem]:
+    """Every problem found; ``programs=False`` skips promtool and amtool, ``aim_faults=False`` checking each
+    fault against the profile (the linter runs them itself)."""
     problems = _alert_references(scenario, doc)
     profile, found = _profile(scenario, doc)
     problems += found
-    problems += _faults(scenario, doc, profile)
+    problems += _faults(scenario, doc, profile if aim_faults else None)
     problems += _budgets(scenario, doc)
     problems += _compression(scenario, doc)
     problems += _dashboards(scenario, doc)

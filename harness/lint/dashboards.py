@@ -17,6 +17,7 @@ from typing import Any
 import promql_parser as pp
 
 from harness.errors import InputError
+from harness.lint.checks import dashboard_datasource, dashboard_variable, promql_syntax
 from harness.lint.model import Finding, Query, Severity, TextSpan
 from harness.lint.source import display_path, read_text
 from harness.lint.walk import locate_parse_error
@@ -69,7 +70,7 @@ def load_dashboard(path: Path, scrape_s: float) -> DashboardFile:
                 _finding(
                     file,
                     span,
-                    "dashboard/variable",
+                    dashboard_variable.ID,
                     "error",
                     f"{where}: ${leftover[0]} is not a variable of this dashboard",
                     f"define it under templating.list, or use one of "
@@ -85,7 +86,7 @@ def load_dashboard(path: Path, scrape_s: float) -> DashboardFile:
                 _finding(
                     file,
                     TextSpan.at(line, column),
-                    "promql/syntax",
+                    promql_syntax.ID,
                     "error",
                     f"{where}: expression does not parse (variables substituted): {exc}",
                     "fix the PromQL of this target",
@@ -171,7 +172,7 @@ def _check_datasources(file: str, text: str, model: dict[str, Any]) -> list[Find
                     _finding(
                         file,
                         span,
-                        "dashboard/datasource",
+                        dashboard_datasource.ID,
                         "error",
                         f'panel "{title}": datasource {ref.key} is not a datasource variable of this dashboard',
                         "declare it (templating.list, type datasource) or name the datasource",
@@ -182,7 +183,7 @@ def _check_datasources(file: str, text: str, model: dict[str, Any]) -> list[Find
                     _finding(
                         file,
                         span,
-                        "dashboard/datasource",
+                        dashboard_datasource.ID,
                         "error",
                         f'panel "{title}": PromQL target on a {ref.type} datasource ({ref.key})',
                         "point the target at the Prometheus datasource",
@@ -198,7 +199,7 @@ def _check_datasources(file: str, text: str, model: dict[str, Any]) -> list[Find
             _finding(
                 file,
                 span,
-                "dashboard/datasource",
+                dashboard_datasource.ID,
                 "warning",
                 f'panel "{odd.panel}" queries datasource {odd.key} while other panels query {keys[0]}',
                 "use one datasource variable (e.g. ${datasource}) for every panel",

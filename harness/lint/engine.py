@@ -1,14 +1,18 @@
-"""One lint run: load the inputs, run every check, return a report. The CLI is a thin layer over :func:`lint`."""
+"""One lint run: load the inputs, run every enabled check, drop what inline comments disable, return a report.
+The CLI is a thin layer over :func:`lint`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.lint import contract, dashboards, routes, rules, smells, templates, timing
-from harness.lint.exposition import Exposition, load_target
-from harness.lint.model import Finding, LintReport, Query, RouteRow
-from harness.lint.source import display_path
+from harness.drill.model import Scenario
+from harness.lint import dashboards, registry, rules, suppress
+from harness.lint.checks.base import LintContext
+from harness.lint.contract import load_contract
+from harness.lint.model import Finding, LintReport, Query, RouteRow, Rule
+from harness.lint.routes import Routing, load_routing
+from harness.lint.scenario import DrillContext
 from harness.promql.duration import format_duration
 
 
@@ -16,72 +20,126 @@ from harness.promql.duration import format_duration
 class LintInputs:
     """What to lint and against what.
 
-    ``targets`` name expositions (``http://.../metrics``, ``profile:NAME``, a saved file); without one the metric
-    contract is not checked. Intervals are production seconds.
+    ``targets`` name expositions (``[JOB=]http://.../metrics``, ``profile:NAME``, a saved file); without one the
+    metric contract is not checked. ``scenarios`` add the drill checks. Intervals are production seconds.
     """
 
     rules: list[Path] = field(default_factory=list)
     dashboards: list[Path] = field(default_factory=list)
-    alertmanager: Path | None = None
+    alertmanagers: list[Path] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     scrape_s: float = 15.0
     evaluation_s: float = 15.0
+    scenarios: list[Scenario] = field(default_factory=list)
+    complete: bool = False  # every target exports every label value the service can have
+    target_labels: frozenset[str] = frozenset()  # labels the scrape adds to every target besides job, instance
+    disable: list[str] = field(default_factory=list)
+    enable: list[str] = field(default_factory=list)
 
 
 def lint(inputs: LintInputs) -> LintReport:
-    """Run every check over ``inputs``; an unreadable input raises InputError (exit 2).
+    """Run every enabled check over ``inputs``; an unreadable input raises InputError (exit 2).
 
     >>> report = lint(LintInputs(rules=[Path("fixtures/customerio/alerts.yml")], targets=["profile:customerio"]))
     >>> report.errors, report.warnings
     (0, 0)
     """
-    findings: list[Finding] = []
+    enabled = registry.selected(inputs.disable, inputs.enable)
+    checks = [c for c in registry.CHECKS if c.id in enabled]
     notes: list[str] = []
-    rule_files = [rules.load_rule_file(path, inputs.evaluation_s) for path in inputs.rules]
+    paths = inputs.rules + [p for s in inputs.scenarios for p in s.rules]
+    rule_files: dict[Path, rules.RuleFile] = {}
+    for path in paths:
+        if path.resolve() not in rule_files:
+            rule_files[path.resolve()] = rules.load_rule_file(path, inputs.evaluation_s)
     boards = [dashboards.load_dashboard(path, inputs.scrape_s) for path in inputs.dashboards]
-    expo = Exposition.merge([load_target(t) for t in inputs.targets]) if inputs.targets else None
-    if expo is None:
+    contract = load_contract(inputs.targets, inputs.complete, inputs.target_labels) if inputs.targets else None
+    if contract is None:
         notes.append("metric contract not checked: give --target (a /metrics URL, profile:NAME or a saved exposition)")
-
-    all_rules = [r for rf in rule_files for r in rf.rules]
-    recorded = {r.name for r in all_rules if r.kind == "record"}
-    labels_of = contract.labels_function(expo, recorded)
-    for rf, path in zip(rule_files, inputs.rules, strict=True):
+    all_rules = [r for rf in rule_files.values() for r in rf.rules]
+    ctx = LintContext(
+        contract=contract,
+        recorded=frozenset(r.name for r in all_rules if r.kind == "record"),
+        scrape_s=inputs.scrape_s,
+        recording_rules={r.name: r for r in all_rules if r.kind == "record"},
+    )
+    queries: dict[tuple[str, int], Query] = {
+        (q.rule.file, q.rule.line): q for rf in rule_files.values() for q in rf.queries if q.rule is not None
+    }
+    findings: list[Finding] = []
+    suppressions: list[suppress.Suppression] = []
+    for path, rf in rule_files.items():
         own = list(rf.findings)
         for rule in rf.rules:
-            query = next((q for q in rf.queries if q.rule is rule), None)
-            own += templates.check_templates(rule, query, labels_of)
-            own += timing.check_for(rule)
-            if query is not None:
-                own += smells.check_rate_units(rule, query, expo)
-                own += smells.check_unreachable(rule, query, expo)
+            query = queries.get((rule.file, rule.line))
+            own += [f for c in checks if c.on_rule for f in c.on_rule(rule, query, ctx)]
+        for query in rf.queries:
+            own += [f for c in checks if c.on_query for f in c.on_query(query, ctx)]
         own += rules.promtool_findings(rf, path, own)
         findings += own
-    findings += rules.check_rules(all_rules)
-    queries: list[Query] = [q for rf in rule_files for q in rf.queries] + [q for b in boards for q in b.queries]
+        found = suppress.comments(rf.source.file, rf.source.lines, set(registry.BY_ID))
+        suppressions += suppress.spans(rf.source.file, found, [(r.line, r.end_line) for r in rf.rules], rf.source.lines)
+    findings += [f for c in checks if c.on_rules for f in c.on_rules(all_rules, ctx)]
     for board in boards:
         findings += board.findings
-    for query in queries:
-        findings += timing.check_ranges(query, inputs.scrape_s)
-        findings += smells.check_self_ratio(query)
-        findings += contract.check_histograms(query, expo, recorded)
-        if expo is not None:
-            findings += contract.check_contract(query, expo, recorded)
+        findings += [f for q in board.queries for c in checks if c.on_query for f in c.on_query(q, ctx)]
 
+    routings = _routings(inputs, rule_files)
     report_routes: list[RouteRow] = []
-    if inputs.alertmanager is not None:
-        route_findings, report_routes = routes.check_routes(inputs.alertmanager, all_rules)
-        findings += route_findings
+    for routing in routings.values():
+        findings += routing.findings
+        findings += [f for c in checks if c.on_routes for f in c.on_routes(routing)]
+        report_routes += [row for _, row in routing.rows]
+    for scenario in inputs.scenarios:
+        drill = DrillContext.load(
+            scenario,
+            [r for p in scenario.rules for r in rule_files[p.resolve()].rules],
+            queries=queries,
+            routing=routings.get(scenario.alertmanager.resolve()) if scenario.alertmanager else None,
+            ctx=ctx,
+        )
+        findings += [f for c in checks if c.on_drill for f in c.on_drill(drill)]
+        suppressions += _expectation_suppressions(drill)
     notes.append(
         f"scrape interval {format_duration(inputs.scrape_s)}, evaluation interval "
         f"{format_duration(inputs.evaluation_s)}"
     )
-    unique = list(dict.fromkeys(findings))
-    unique.sort(key=lambda f: (f.file, f.line, f.column or 0, f.check))
+    # A finding of an id the registry does not list is kept, never dropped in silence (tests reject such ids).
+    on = [f for f in dict.fromkeys(findings) if f.check in enabled or f.check not in registry.BY_ID]
+    kept = [f for f in on if not any(s.covers(f) for s in suppressions)]
+    kept.sort(key=lambda f: (f.file, f.line, f.column or 0, f.check))
     return LintReport(
-        findings=unique,
+        findings=kept,
         routes=report_routes,
-        alertmanager=display_path(inputs.alertmanager) if inputs.alertmanager else None,
-        targets=list(expo.sources) if expo else [],
+        alertmanagers=[r.file for r in routings.values()],
+        targets=contract.sources if contract else [],
         notes=notes,
     )
+
+
+def _routings(inputs: LintInputs, rule_files: dict[Path, rules.RuleFile]) -> dict[Path, Routing]:
+    """Each Alertmanager config with the rules routed through it: its scenarios' rules, or every rule."""
+    every: list[Rule] = [r for rf in rule_files.values() for r in rf.rules]
+    out: dict[Path, Routing] = {}
+    for path in inputs.alertmanagers + [s.alertmanager for s in inputs.scenarios if s.alertmanager]:
+        key = path.resolve()
+        if key in out:
+            continue
+        users = [s for s in inputs.scenarios if s.alertmanager is not None and s.alertmanager.resolve() == key]
+        files = list(dict.fromkeys(p.resolve() for s in users for p in s.rules))
+        routed = [r for f in files for r in rule_files[f].rules] if users else every
+        out[key] = load_routing(path, routed)
+    return out
+
+
+def _expectation_suppressions(drill: DrillContext) -> list[suppress.Suppression]:
+    lines = Path(str(drill.scenario.source)).read_text(encoding="utf-8").splitlines()
+    found = suppress.comments(drill.file, lines, set(registry.BY_ID))
+    if not found:
+        return []
+    blocks = []
+    for at in drill.expectations():
+        node = drill.doc.find(at.loc)
+        if node is not None:
+            blocks.append(suppress.node_lines(node, lines))
+    return suppress.spans(drill.file, found, blocks, lines)

@@ -3,8 +3,8 @@
 Three sources, all read with prometheus_client's exposition parser:
 
 - ``http://host:port/metrics`` (a live target),
-- ``profile:NAME`` (a stub profile: the stub app is built in-process and its ``/metrics`` read through
-  Starlette's test client, no socket),
+- ``profile:NAME`` or ``profile:PATH`` (a stub profile: every service's exposition as its stub serves it before
+  traffic, built in-process; ``profile:NAME@SERVICE`` for one service),
 - a saved exposition file (``file:PATH`` or just ``PATH``), Prometheus text or OpenMetrics.
 """
 
@@ -74,6 +74,8 @@ class Exposition:
     sources: tuple[str, ...]
     series: dict[str, Series]
     buckets: dict[str, tuple[float, ...]]  # finite ``le`` bounds per ``_bucket`` series name
+    # The text's first line is ``# firedrill: complete``: every label value the service can export is in it.
+    marked_complete: bool = False
 
     def labels_of(self, name: str) -> frozenset[str] | None:
         """Label names of series ``name`` including the target labels Prometheus adds; None if not exported."""
@@ -82,7 +84,14 @@ class Exposition:
 
     @classmethod
     def parse(cls, text: str, source: str) -> Exposition:
-        """Parse exposition ``text``; a malformed one raises InputError naming ``source``."""
+        """Parse exposition ``text``; a malformed one raises InputError naming ``source``.
+
+        >>> Exposition.parse("# firedrill: complete\\n# TYPE up gauge\\nup 1\\n", "x.prom").marked_complete
+        True
+        """
+        first, _, rest = text.partition("\n")
+        marked = first.strip() == "# firedrill: complete"
+        text = rest if marked else text
         parse = openmetrics_families if text.rstrip().endswith("# EOF") else text_string_to_metric_families
         try:
             families = list(parse(text))
@@ -91,7 +100,8 @@ class Exposition:
                 f"{source}:1: not a Prometheus text exposition ({exc}); give a /metrics "
                 "page saved with `curl -s URL/metrics > FILE`"
             ) from None
-        return cls.build(families, (source,))
+        built = cls.build(families, (source,))
+        return cls(built.sources, built.series, built.buckets, marked)
 
     @classmethod
     def build(cls, families: Iterable[Metric], sources: tuple[str, ...]) -> Exposition:
@@ -138,7 +148,8 @@ class Exposition:
                     series[name] = Series(name, old.family, old.type, old.role, old.labels | s.labels, merged)
             for name, b in part.buckets.items():
                 buckets[name] = tuple(sorted(set(buckets.get(name, ())) | set(b)))
-        return cls(tuple(src for p in parts for src in p.sources), series, buckets)
+        sources = tuple(src for p in parts for src in p.sources)
+        return cls(sources, series, buckets, all(p.marked_complete for p in parts))
 
 
 def _role(family: Metric, name: str, sample_labels: dict[str, str]) -> Role:
@@ -181,13 +192,19 @@ def _fetch(url: str) -> str:
     return response.text
 
 
-def _profile_metrics(name: str) -> str:
-    """Every service's exposition of a stub profile, as its stub serves them before traffic."""
+def _profile_metrics(spec: str) -> str:
+    """Every service's exposition of a stub profile (or one service's, ``NAME@SERVICE``), as its stub serves them
+    before traffic: the one place lint reads a profile."""
     from harness.stub.exposition import profile_expositions
     from harness.stub.profile import ProfileError, load_profile
 
+    name, _, service = spec.partition("@")
     try:
         profile = load_profile(name)
     except ProfileError as exc:
-        raise InputError(f"profile:{name}: {str(exc).splitlines()[0]}; give an existing profile") from None
-    return "\n".join(profile_expositions(profile).values())
+        raise InputError(f"profile:{spec}: {str(exc).splitlines()[0]}; give an existing profile") from None
+    if service and service not in profile.service_names:
+        raise InputError(f"profile:{spec}: no service {service!r}; known: {', '.join(profile.service_names)}")
+    jobs = {s.name: s.job_name for s in profile.services}
+    texts = profile_expositions(profile)
+    return texts[jobs[service]] if service else "\n".join(texts.values())

@@ -50,6 +50,7 @@ class RouteRow(BaseModel):
     default_only: bool
     file: str
     line: int
+    config: str = ""  # the Alertmanager config routed through
 
 
 class LintReport(BaseModel):
@@ -57,7 +58,7 @@ class LintReport(BaseModel):
 
     findings: list[Finding] = []
     routes: list[RouteRow] = []
-    alertmanager: str | None = None
+    alertmanagers: list[str] = []
     targets: list[str] = []
     notes: list[str] = []
 
@@ -134,11 +135,17 @@ class Rule:
     label_spans: dict[str, TextSpan] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     annotation_spans: dict[str, TextSpan] = field(default_factory=dict)
+    end_line: int = 0  # the rule's last line (inline ``# firedrill: disable=`` comments apply up to it)
 
     @property
     def what(self) -> str:
         """``alert X`` or ``record Y`` for messages."""
         return f"{self.kind} {self.name}"
+
+    def finding(self, check: str, severity: Severity, message: str, suggestion: str | None = None) -> Finding:
+        """A finding at the rule's first line."""
+        return Finding(file=self.file, line=self.line, check=check, severity=severity, message=message,
+                       suggestion=suggestion)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,16 @@
-"""Lint reports as text: grouped by file for people, JSON for tools, workflow commands for GitHub Actions."""
+"""Lint reports as text: grouped by file for people, JSON for tools, workflow commands for GitHub Actions, and
+SARIF 2.1.0 for GitHub code scanning (findings on the pull request's lines)."""
 
 from __future__ import annotations
 
 import json
 from itertools import groupby
+from typing import Any
 
+from harness.lint import registry
 from harness.lint.model import LintReport
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def human(report: LintReport, strict: bool = False) -> str:
@@ -33,10 +38,10 @@ def human(report: LintReport, strict: bool = False) -> str:
             if f.suggestion:
                 out.append(" " * (w_where + w_sev + w_check + 8) + f"fix: {f.suggestion}")
         out.append("")
-    if report.routes:
-        out.append(f"routes ({report.alertmanager}), from each alert's static labels:")
+    for config, routed in groupby(report.routes, key=lambda r: r.config):
+        out.append(f"routes ({config}), from each alert's static labels:")
         rows = [("alert", "labels", "receiver")]
-        for row in report.routes:
+        for row in routed:
             labels = ", ".join(f"{k}={v}" for k, v in row.labels.items() if k != "alertname") or "-"
             receivers = ", ".join(row.receivers) or "(none)"
             rows.append((row.alert, labels, receivers + (" (default route)" if row.default_only else "")))
@@ -89,10 +94,63 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def sarif(report: LintReport) -> str:
+    """The report as a SARIF 2.1.0 log: every check as a rule of the ``firedrill lint`` driver, every finding as
+    a result at its file (relative to the repository root), line and column.
+
+    >>> from harness.lint.model import Finding
+    >>> log = json.loads(sarif(LintReport(findings=[Finding(file="a.yml", line=3, column=9, check="promql/series",
+    ...                                                     severity="error", message="m", suggestion="s")])))
+    >>> result = log["runs"][0]["results"][0]
+    >>> result["ruleId"], result["level"], result["locations"][0]["physicalLocation"]["region"]
+    ('promql/series', 'error', {'startLine': 3, 'startColumn': 9})
+    """
+    index = {c.id: i for i, c in enumerate(registry.CHECKS)}
+    rules = [
+        {
+            "id": c.id,
+            "name": c.id.replace("/", "-"),
+            "shortDescription": {"text": c.description},
+            "defaultConfiguration": {"enabled": c.default},
+        }
+        for c in registry.CHECKS
+    ]
+    results: list[dict[str, Any]] = []
+    for f in report.findings:
+        region: dict[str, int] = {"startLine": max(f.line, 1)}
+        if f.column:
+            region["startColumn"] = f.column
+        result: dict[str, Any] = {
+            "ruleId": f.check,
+            "level": f.severity,
+            "message": {"text": f.message + (f" (fix: {f.suggestion})" if f.suggestion else "")},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"}, "region": region}}
+            ],
+        }
+        if f.check in index:
+            result["ruleIndex"] = index[f.check]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "firedrill lint", "rules": rules}},
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(log, indent=2)
+
+
 def render(report: LintReport, fmt: str, strict: bool = False) -> str:
-    """The report in ``fmt`` (``human``, ``json`` or ``github``)."""
+    """The report in ``fmt`` (``human``, ``json``, ``github`` or ``sarif``)."""
     if fmt == "json":
         return as_json(report, strict)
     if fmt == "github":
         return github(report)
+    if fmt == "sarif":
+        return sarif(report)
     return human(report, strict)

@@ -1,10 +1,5 @@
-"""Alertmanager routes: the config is valid (``amtool check-config``), and every alert's static labels lead
-somewhere useful (``amtool config routes test``).
-
-- ``routes/config``: amtool rejects the config (its message, at the line it names or the value it quotes).
-- ``routes/default``: an alert reaches only the root route's receiver while lacking a label that the child routes
-  match on: it was probably meant to be routed (``team`` forgotten, ``severity`` misspelt).
-- ``routes/dropped``: an alert reaches a receiver with no integrations; its notifications go nowhere.
+"""Alertmanager routing: the config is valid (``amtool check-config``, else ``routes/config``), and where every
+alert's static labels lead (``amtool config routes test``), for the routes/* and drill/receiver checks.
 """
 
 from __future__ import annotations
@@ -13,9 +8,11 @@ import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.lint.checks import routes_config
 from harness.lint.model import Finding, RouteRow, Rule
 from harness.lint.source import YamlSource
 
@@ -23,93 +20,87 @@ _MATCHER_NAME = re.compile(r"^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)")
 _AMTOOL_TIMEOUT_S = 30
 
 
-def check_routes(path: Path, rules: list[Rule]) -> tuple[list[Finding], list[RouteRow]]:
+@dataclass
+class Routing:
+    """One Alertmanager config: what amtool says of it, and where each alert's static labels lead."""
+
+    file: str
+    path: Path
+    source: YamlSource
+    amtool: str | None
+    findings: list[Finding] = field(default_factory=list)  # routes/config: the config itself
+    rows: list[tuple[Rule, RouteRow]] = field(default_factory=list)
+    route_labels: set[str] = field(default_factory=set)  # label names that routes below the root match on
+    silent: set[str] = field(default_factory=set)  # receivers with no integrations
+
+    @property
+    def usable(self) -> bool:
+        """amtool is there and accepts the config, so routes can be tested."""
+        return self.amtool is not None and not self.findings
+
+    def route(self, labels: dict[str, str]) -> tuple[list[str], bool]:
+        """(receivers, whether only the root route matched) for an alert with ``labels``."""
+        assert self.amtool is not None
+        return _route(self.amtool, self.path, labels)
+
+
+def static_labels(rule: Rule) -> dict[str, str]:
+    """``alertname`` and the rule's labels that hold no template: all that is known before it fires."""
+    return {"alertname": rule.name, **{k: v for k, v in rule.labels.items() if "{{" not in v}}
+
+
+def load_routing(path: Path, rules: list[Rule]) -> Routing:
     """Validate the Alertmanager config at ``path`` and route each alerting rule of ``rules`` through it.
 
     Only a rule's static labels (and ``alertname``) are known before it fires; labels with templates and
     labels the expression's series carry are not, so they take no part.
 
-    >>> findings, rows = check_routes(Path("fixtures/customerio/alertmanager.yml"), [])  # doctest: +SKIP
+    >>> routing = load_routing(Path("fixtures/customerio/alertmanager.yml"), [])  # doctest: +SKIP
     """
     source = YamlSource.load(path, "Alertmanager config")
-    amtool = shutil.which("amtool")
-    if amtool is None:
-        return [
+    routing = Routing(source.file, path, source, shutil.which("amtool"))
+    if routing.amtool is None:
+        routing.findings.append(
             Finding(
                 file=source.file,
                 line=1,
-                check="routes/config",
+                check=routes_config.ID,
                 severity="warning",
                 message="amtool is not on PATH: the config and its routes were not checked",
                 suggestion="install it (apt-get install prometheus-alertmanager)",
             )
-        ], []
-    result = _amtool(amtool, "check-config", str(path))
+        )
+        return routing
+    result = _amtool(routing.amtool, "check-config", str(path))
     if result.returncode != 0:
-        return [_config_finding(source, result.stdout + result.stderr)], []
+        routing.findings.append(_config_finding(source, result.stdout + result.stderr))
+        return routing
     config = source.doc.data if isinstance(source.doc.data, dict) else {}
-    route_labels = _child_route_labels(config.get("route") or {})
-    silent = _receivers_without_integrations(config)
+    routing.route_labels = _child_route_labels(config.get("route") or {})
+    routing.silent = _receivers_without_integrations(config)
     alerts = [r for r in rules if r.kind == "alert"]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outcomes = list(pool.map(lambda rule: _route(amtool, path, rule), alerts))
-    findings: list[Finding] = []
-    rows: list[RouteRow] = []
-    for rule, (labels, receivers, default_only) in zip(alerts, outcomes, strict=True):
-        rows.append(
-            RouteRow(
-                alert=rule.name,
-                labels=labels,
-                receivers=receivers,
-                default_only=default_only,
-                file=rule.file,
-                line=rule.line,
-            )
-        )
-        missing = sorted(route_labels - labels.keys())
-        if default_only and missing:
-            findings.append(
-                Finding(
-                    file=rule.file,
-                    line=rule.line,
-                    check="routes/default",
-                    severity="warning",
-                    message=f"{rule.what} reaches only the default receiver "
-                    f"{', '.join(receivers)}: it has no {', '.join(missing)} label, which the "
-                    f"routes of {source.file} match on",
-                    suggestion=f"add the label{'s' if len(missing) > 1 else ''} {', '.join(missing)} to the rule",
-                )
-            )
-        dropped = [r for r in receivers if r in silent]
-        if dropped:
-            findings.append(
-                Finding(
-                    file=rule.file,
-                    line=rule.line,
-                    check="routes/dropped",
-                    severity="warning",
-                    message=f"{rule.what} is routed to {', '.join(dropped)}, which has no "
-                    "integrations: its notifications go nowhere",
-                    suggestion="give the receiver an integration, or route the alert elsewhere",
-                )
-            )
-    return findings, rows
+        outcomes = list(pool.map(lambda rule: routing.route(static_labels(rule)), alerts))
+    for rule, (receivers, default_only) in zip(alerts, outcomes, strict=True):
+        row = RouteRow(alert=rule.name, labels=static_labels(rule), receivers=receivers, default_only=default_only,
+                       file=rule.file, line=rule.line, config=source.file)  # fmt: skip
+        routing.rows.append((rule, row))
+    return routing
 
 
 def _amtool(amtool: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([amtool, *args], capture_output=True, text=True, timeout=_AMTOOL_TIMEOUT_S)
 
 
-def _route(amtool: str, path: Path, rule: Rule) -> tuple[dict[str, str], list[str], bool]:
-    """(labels used, receivers, whether only the root route matched) for one alerting rule."""
-    labels = {"alertname": rule.name, **{k: v for k, v in rule.labels.items() if "{{" not in v}}
+def _route(amtool: str, path: Path, labels: dict[str, str]) -> tuple[list[str], bool]:
+    """(receivers, whether only the root route matched) for an alert with ``labels``."""
     args = ["config", "routes", "test", f"--config.file={path}", "--tree", *(f"{k}={v}" for k, v in labels.items())]
     result = _amtool(amtool, *args)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     receivers = lines[-1].strip().split(",") if lines and result.returncode == 0 else []
     # The tree lists every matching route below "default-route"; none listed means only the root matched.
     matched_children = [line for line in lines[:-1] if "receiver:" in line and "default-route" not in line]
-    return labels, [r for r in receivers if r], not matched_children
+    return [r for r in receivers if r], not matched_children
 
 
 def _config_finding(source: YamlSource, output: str) -> Finding:
@@ -124,7 +115,7 @@ def _config_finding(source: YamlSource, output: str) -> Finding:
     return Finding(
         file=source.file,
         line=line,
-        check="routes/config",
+        check=routes_config.ID,
         severity="error",
         message=message,
         suggestion=f"fix the config (`amtool check-config {source.file}`)",

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import promql_parser as pp
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from harness.lint.model import Finding, Query, Rule, Severity
+from harness.lint.checks import alerts_template, promql_syntax, rules_promtool, rules_shape
+from harness.lint.model import Finding, Query, Rule
 from harness.lint.source import YamlSource
 from harness.lint.walk import locate_parse_error
 from harness.promql.duration import Duration, duration_value
@@ -125,11 +126,14 @@ def load_rule_file(path: Path, evaluation_s: float) -> RuleFile:
                 out.findings.append(query)
             else:
                 out.queries.append(query)
+    out.rules = _with_ends(out.rules, source.lines)
+    out.queries = [replace(q, rule=next(r for r in out.rules if r.line == q.rule.line)) if q.rule else q
+                   for q in out.queries]  # fmt: skip
     return out
 
 
 def _shape(file: str, line: int, message: str) -> Finding:
-    return Finding(file=file, line=line, check="rules/shape", severity="error", message=message)
+    return Finding(file=file, line=line, check=rules_shape.ID, severity="error", message=message)
 
 
 def _rule(source: YamlSource, group: str, interval: float, at: tuple[int, int], shape: RuleShape) -> Rule:
@@ -154,6 +158,19 @@ def _rule(source: YamlSource, group: str, interval: float, at: tuple[int, int], 
     )
 
 
+def _with_ends(rules: list[Rule], lines: list[str]) -> list[Rule]:
+    """Each rule with ``end_line``: up to the next rule, less the blank and comment-only lines before it (a comment
+    above a rule belongs to that rule)."""
+    starts = sorted({r.line for r in rules}) + [len(lines) + 1]
+    out = []
+    for rule in rules:
+        end = next(s for s in starts if s > rule.line) - 1
+        while end > rule.line and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+        out.append(replace(rule, end_line=end))
+    return out
+
+
 _UNPARSED = "expression does not parse"
 
 
@@ -166,67 +183,12 @@ def _query(rule: Rule) -> Query | Finding:
             file=rule.file,
             line=line,
             column=column,
-            check="promql/syntax",
+            check=promql_syntax.ID,
             severity="error",
             message=f"{rule.what}: {_UNPARSED}: {exc}",
             suggestion="fix the PromQL (try it in the Prometheus expression browser)",
         )
     return Query(rule.file, rule.what, rule.expr, rule.expr_span, node, rule)
-
-
-def check_rules(rules: list[Rule]) -> list[Finding]:
-    """Duplicate alerts, missing severity label, missing summary annotation, duplicate group names.
-
-    Two alerts may share a name when their labels differ (a warning and a critical tier); the same name with
-    the same labels is indistinguishable in Alertmanager and in drills.
-
-    >>> check_rules(load_rule_file(Path("fixtures/customerio/alerts.yml"), 15.0).rules)
-    []
-    """
-    findings: list[Finding] = []
-    seen: dict[tuple[str, tuple[tuple[str, str], ...]], Rule] = {}
-    for rule in rules:
-        if rule.kind != "alert":
-            continue
-        key = (rule.name, tuple(sorted(rule.labels.items())))
-        first = seen.setdefault(key, rule)
-        if first is not rule:
-            findings.append(
-                _at(
-                    rule,
-                    "rules/duplicate",
-                    "error",
-                    f"alert {rule.name} is defined twice with the same labels (first at {first.file}:{first.line})",
-                    "rename one, or give them different labels",
-                )
-            )
-        if "severity" not in rule.labels:
-            findings.append(
-                _at(
-                    rule,
-                    "alerts/severity",
-                    "warning",
-                    f"alert {rule.name} has no severity label",
-                    "add labels: {severity: warning} (or critical); Alertmanager routes usually match on it",
-                )
-            )
-        if not rule.annotations.get("summary", "").strip():
-            findings.append(
-                _at(
-                    rule,
-                    "alerts/summary",
-                    "warning",
-                    f"alert {rule.name} has no summary annotation",
-                    "add annotations: {summary: ...}: it is the first line of every notification",
-                )
-            )
-    return findings
-
-
-def _at(rule: Rule, check: str, severity: Severity, message: str, suggestion: str) -> Finding:
-    return Finding(
-        file=rule.file, line=rule.line, check=check, severity=severity, message=message, suggestion=suggestion
-    )
 
 
 _EXPR_ERROR = re.compile(
@@ -274,8 +236,8 @@ def promtool_findings(rule_file: RuleFile, path: Path, existing: list[Finding]) 
             finding = finding.model_copy(update={"line": 1})
         same_line = [f for f in existing if f.file == file and f.line == finding.line and f.severity == "error"]
         rule_prefix = finding.message.partition(f": {_UNPARSED}")[0]
-        syntax = [f for f in existing if f.check == "promql/syntax" and f.message.startswith(f"{rule_prefix}: ")]
-        if finding.check == "promql/syntax" and syntax:
+        syntax = [f for f in existing if f.check == promql_syntax.ID and f.message.startswith(f"{rule_prefix}: ")]
+        if finding.check == promql_syntax.ID and syntax:
             # One problem seen by both parsers: keep Go's wording (it is Prometheus's own) in place of ours.
             existing[existing.index(syntax[0])] = finding.model_copy(update={"suggestion": syntax[0].suggestion})
         elif not same_line:
@@ -285,7 +247,7 @@ def promtool_findings(rule_file: RuleFile, path: Path, existing: list[Finding]) 
         problem = promtool_problem(str(path), result.stderr + result.stdout).removeprefix(f"{path}:")
         row, _, message = problem.partition(": ")
         line = int(row) if row.isdigit() else 1
-        found.append(_promtool(file, line, None, "rules/promtool", message if row.isdigit() else problem.strip()))
+        found.append(_promtool(file, line, None, rules_promtool.ID, message if row.isdigit() else problem.strip()))
     return found
 
 
@@ -305,7 +267,7 @@ def _promtool_line(rule_file: RuleFile, text: str) -> Finding | None:
         # linter's own guess points at the culprit when it has one.
         offset = locate_parse_error(rule.expr, match["msg"]) or offset
         line, column = rule.expr_span.position(offset)
-        return _promtool(file, line, column, "promql/syntax", f"{rule.what}: {_UNPARSED}: {match['msg']}")
+        return _promtool(file, line, column, promql_syntax.ID, f"{rule.what}: {_UNPARSED}: {match['msg']}")
     if match := _TEMPLATE_ERROR.match(text):
         rule = rule_at(match["group"], match["index"])
         if rule is None:
@@ -317,16 +279,16 @@ def _promtool_line(rule_file: RuleFile, text: str) -> Finding | None:
             file,
             line,
             None,
-            "alerts/template",
+            alerts_template.ID,
             f"{rule.what}: {match['kind']} {match['key']}: {match['msg']} (promtool)",
         )
     if match := _RULE_ERROR.match(text):
         rule = rule_at(match["group"], match["index"])
         line = int(match["line"]) if match["line"] else rule.line if rule else 0
-        return _promtool(file, line, None, "rules/promtool", f"{match['name']}: {match['msg']}")
+        return _promtool(file, line, None, rules_promtool.ID, f"{match['name']}: {match['msg']}")
     if match := _LINE_ERROR.match(text):
-        return _promtool(file, int(match["line"]), None, "rules/promtool", match["msg"])
-    return _promtool(file, 0, None, "rules/promtool", text)  # line 0: promtool named no place
+        return _promtool(file, int(match["line"]), None, rules_promtool.ID, match["msg"])
+    return _promtool(file, 0, None, rules_promtool.ID, text)  # line 0: promtool named no place
 
 
 def _promtool(file: str, line: int, column: int | None, check: str, message: str) -> Finding:
@@ -337,5 +299,5 @@ def _promtool(file: str, line: int, column: int | None, check: str, message: str
         check=check,
         severity="error",
         message=message,
-        suggestion=None if check == "promql/syntax" else f"run `promtool check rules {file}` for the details",
+        suggestion=None if check == promql_syntax.ID else f"run `promtool check rules {file}` for the details",
     )

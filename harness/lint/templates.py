@@ -189,7 +189,7 @@ def _tokens(body: str, base: int) -> Iterator[tuple[str, str, int]]:
         yield kind, match.group(0), base + match.start()
 
 
-def check_templates(rule: Rule, query: Query | None, labels_of: LabelsOf) -> list[Finding]:
+def check_templates(rule: Rule, query: Query | None, labels_of: LabelsOf, check: str) -> list[Finding]:
     """Template problems of one alerting rule's annotations and labels, at their lines.
 
     ``query`` is the rule's parsed expression (None when it does not parse): with it, ``$labels.x`` is
@@ -198,8 +198,8 @@ def check_templates(rule: Rule, query: Query | None, labels_of: LabelsOf) -> lis
     if rule.kind != "alert":
         return []
     result_labels = output_labels(query.node, labels_of) if query is not None else None
-    fields = [_Field(rule, "annotation", k, v, rule.annotation_spans[k]) for k, v in rule.annotations.items()]
-    fields += [_Field(rule, "label", k, v, rule.label_spans[k]) for k, v in rule.labels.items()]
+    fields = [_Field(rule, check, "annotation", k, v, rule.annotation_spans[k]) for k, v in rule.annotations.items()]
+    fields += [_Field(rule, check, "label", k, v, rule.label_spans[k]) for k, v in rule.labels.items()]
     findings: list[Finding] = []
     for item in fields:
         scan = scan_template(item.text)
@@ -232,6 +232,7 @@ class _Field:
     """One annotation or label value of a rule, as a template."""
 
     rule: Rule
+    check: str
     kind: str
     key: str
     text: str
@@ -243,7 +244,7 @@ class _Field:
             file=self.rule.file,
             line=line,
             column=column,
-            check="alerts/template",
+            check=self.check,
             severity=severity,
             message=f"{self.rule.what}: {self.kind} {self.key}: {message}",
             suggestion=suggestion or "fix the template",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from harness.lint import LintInputs, LintReport, lint
 from harness.lint.model import Finding
@@ -11,7 +12,7 @@ from harness.lint.model import Finding
 ROOT = Path(__file__).resolve().parents[2]
 LINT = Path("tests/fixtures/lint")
 CUSTOMERIO = Path("fixtures/customerio")
-_MARKER = re.compile(r"#\s*<-\s*([a-z]+/[a-z-]+)")
+_MARKER = re.compile(r"#\s*<-\s*([a-z]+/[a-z-]+(?:\s*,\s*[a-z]+/[a-z-]+)*)")
 
 
 def run_lint(
@@ -20,15 +21,17 @@ def run_lint(
     alertmanager: Path | None = None,
     targets: list[str] | None = None,
     scrape_s: float = 15.0,
+    **more: Any,
 ) -> LintReport:
     """Lint with the repository root as working directory, so finding paths read like the fixture paths."""
     return lint(
         LintInputs(
             rules=rules or [],
             dashboards=dashboards or [],
-            alertmanager=alertmanager,
+            alertmanagers=[alertmanager] if alertmanager else [],
             targets=targets or [],
             scrape_s=scrape_s,
+            **more,
         )
     )
 
@@ -36,9 +39,10 @@ def run_lint(
 def markers(path: Path) -> list[tuple[int, str]]:
     """(line, check) for every ``# <- check`` comment in ``path``."""
     return [
-        (number, match.group(1))
+        (number, check.strip())
         for number, text in enumerate(path.read_text().splitlines(), start=1)
         if (match := _MARKER.search(text))
+        for check in match.group(1).split(",")
     ]
 
 

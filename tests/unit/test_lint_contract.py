@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.lint.contract import did_you_mean
 from harness.lint.exposition import Exposition, load_target
+from harness.lint.names import did_you_mean
 from harness.lint.source import InputError
 from tests.unit.lint_support import LINT, ROOT, checks, run_lint
 
