@@ -15,8 +15,10 @@ demo: setup
 	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \
 		--stack processes --parallel 2 --report out/demo
 
+# Docstring examples run too (harness/load/shape.py is Locust's, loaded only inside Locust).
 test: setup lint
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider tests harness \
+		--doctest-modules --ignore=harness/load/shape.py
 
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit

@@ -107,6 +107,7 @@ class DrillContext:
 def fault_rate(faults: list[AnyFault]) -> float | None:
     """The fraction of requests (or events) the phase's faults hit, when they agree on one.
 
+    >>> from harness.stub.faults import parse_fault
     >>> fault_rate([parse_fault({"kind": "error", "operation": "track", "rate": 0.08})])
     0.08
     >>> fault_rate([parse_fault({"kind": "event", "event": "email_bounced", "fraction": 0.1})])

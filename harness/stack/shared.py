@@ -16,8 +16,8 @@ class SharedStack:
 
     Example:
         >>> shared = SharedStack()
-        >>> stack = shared.acquire(spec_for_drill_one)    # doctest: +SKIP  (starts the stack)
-        >>> stack = shared.acquire(spec_for_drill_two)    # doctest: +SKIP  (same stack, new rules and targets)
+        >>> stack = shared.acquire(spec_for_drill_one)    # doctest: +SKIP
+        >>> stack = shared.acquire(spec_for_drill_two)    # doctest: +SKIP
         >>> shared.close()
         >>> shared.starts
         0
