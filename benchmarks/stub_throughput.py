@@ -1,10 +1,11 @@
 """Throughput of one stub process, driven over loopback from a separate client process.
 
-Runs twice: metrics only, then with tracing at 100% exported over OTLP/HTTP (to a
-real Jaeger when ``jaeger`` is on PATH, else to a local endpoint that accepts and
-discards). Prints req/s and the p99 latency the stub adds on top of the simulated
-downstream latency (observed minus the ``X-Firedrill-Simulated-Ms`` header).
-Targets: >= 2000 req/s metrics-only, >= 1000 req/s traced. Prints only; no assertions.
+For each profile (Customer.io, and ``benchmarks/profiles/labelled.yaml``: five labelled families and 50-value
+label pools), runs twice: metrics only, then with tracing at 100% exported over OTLP/HTTP (to a real Jaeger
+when ``jaeger`` is on PATH, else to a local endpoint that accepts and discards). Prints req/s and the p99
+latency the stub adds on top of the simulated downstream latency (observed minus the
+``X-Firedrill-Simulated-Ms`` header). Targets: >= 2000 req/s metrics-only, >= 1000 req/s traced. Prints only;
+no assertions.
 
 Usage::
 
@@ -37,6 +38,7 @@ from harness.stub.app import SIMULATED_HEADER  # noqa: E402
 from harness.stub.process import StubProcess  # noqa: E402
 
 MAX_REQUESTS_PER_CLIENT = 200_000
+PROFILES = ("customerio", str(Path(__file__).resolve().parent / "profiles" / "labelled.yaml"))
 PATHS = ("/v1/track", "/v1/identify", "/v1/send/email")
 
 
@@ -186,6 +188,7 @@ def otlp_sink() -> Iterator[tuple[str, str]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _line(mode: str, rps: float, p50: float, p99: float, errors: int, target: int) -> str:
@@ -208,12 +211,14 @@ def main() -> int:
     print(
         f"stub throughput: {args.clients} client process(es) x {args.connections} connections, {args.seconds:.0f}s each"
     )
-    with StubProcess(seed=1) as stub:
-        rps, p50, p99, errors = drive(stub.url, args.seconds, args.connections, args.clients)
-    print(_line("metrics only", rps, p50, p99, errors, target=2000))
-    with otlp_sink() as (endpoint, what), StubProcess(seed=1, otlp_endpoint=endpoint) as stub:
-        rps, p50, p99, errors = drive(stub.url, args.seconds, args.connections, args.clients)
-    print(_line("tracing 100%", rps, p50, p99, errors, target=1000))
+    for profile in PROFILES:
+        print(f" profile {Path(profile).stem if '/' in profile else profile}:")
+        with StubProcess(profile=profile, seed=1) as stub:
+            rps, p50, p99, errors = drive(stub.url, args.seconds, args.connections, args.clients)
+        print(_line("metrics only", rps, p50, p99, errors, target=2000))
+        with otlp_sink() as (endpoint, what), StubProcess(profile=profile, seed=1, otlp_endpoint=endpoint) as stub:
+            rps, p50, p99, errors = drive(stub.url, args.seconds, args.connections, args.clients)
+        print(_line("tracing 100%", rps, p50, p99, errors, target=1000))
     print(f"  trace sink   : {what}")
     print("  (added = observed minus simulated downstream latency; at saturation it is mostly queueing)")
     return 0

@@ -198,7 +198,9 @@ def run(args: argparse.Namespace) -> int:
     print_report(results, out if out.is_terminal else Console(width=200))
     for result in results.scenarios:
         if result.error is not None:
-            print(f"\n{result.name} [{result.lane}]: environment error, nothing judged: {result.error.message}")
+            # One line on stderr, as every exit-2 error is; the drill gave no verdict.
+            print(f"firedrill: error: {result.name} [{result.lane}]: {result.error.message} (no verdict)",
+                  file=sys.stderr)  # fmt: skip
         for phase in result.phases:
             for verdict in phase.verdicts:
                 if not verdict.passed:

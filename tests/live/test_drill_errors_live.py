@@ -35,7 +35,7 @@ def test_broken_locustfile_stops_the_drill_with_exit_2(tmp_path: Path, no_leaks:
     result = firedrill_run(drill, timeout_s=120)
     assert result.returncode == 2
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("firedrill: error:")]
-    assert "Locust stopped before the drill ended" in line and "boom in locustfile" in line
+    assert "locust: stopped before the drill ended" in line and "boom in locustfile" in line
     assert not child_pids()
 
 

@@ -15,7 +15,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-from harness.errors import StackError
+from harness.errors import InputError, StackError
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
 from tests.conftest import child_pids
 
@@ -91,7 +91,7 @@ def test_invalid_rule_file_names_file_and_line(provider: str, tmp_path: Path, no
     rules = tmp_path / "broken.yml"
     rules.write_text("groups:\n- name: x\n  rules:\n  - alert: Broken\n    expr: rate(foo[5m]) >\n")
     spec = StackSpec(provider=provider, rule_files=[rules], quiet=True)  # type: ignore[arg-type]
-    with pytest.raises(StackError) as error:
+    with pytest.raises(InputError) as error:  # bad input, not a broken stack: reported before anything starts
         Stack(spec).start()
     message = str(error.value)
     assert "broken.yml" in message and "\n" not in message and "promtool check rules" in message

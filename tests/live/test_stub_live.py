@@ -123,7 +123,7 @@ def test_latency_fault_moves_p95(prometheus: Prometheus) -> None:
 def test_bounce_fault_moves_bounce_ratio(prometheus: Prometheus) -> None:
     with prometheus.stub("bounce", seed=2) as stub:
         prometheus.wait_scraped("bounce")
-        stub.control.set([{"kind": "bounce", "rate": 0.5}], seed=2)
+        stub.control.set([{"kind": "event", "event": "email_bounced", "fraction": 0.5}], seed=2)
         drive(stub.url, "/v1/send/email", {"to": "x"}, total=400, threads=16)
         sel = 'scenario="bounce"'
         wait_for(lambda: prometheus.value(f"customerio_email_sent_total{{{sel}}}") == 400, 10, "final scrape")

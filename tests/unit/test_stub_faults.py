@@ -117,6 +117,18 @@ def test_backlog_stops_the_worker(tmp_path: Path) -> None:
     assert stopped == 5 and drained == 0
 
 
+def test_a_stopped_worker_takes_nothing_even_with_capacity_banked_while_idle() -> None:
+    from harness.stub.runtime.faults import FaultController
+    from harness.stub.runtime.queues import WorkQueue
+
+    faults = FaultController()
+    queue = WorkQueue("svc", "q", drain_per_second=100, labels=[], faults=faults)
+    queue.drain(1.0)  # idle: capacity must not pile up
+    faults.replace([parse_fault({"kind": "backlog", "stop": True})])
+    queue.enqueue({}, None)
+    assert queue.drain(1.0) == 0 and queue.depth({}) == 1
+
+
 def test_down_answers_503_but_the_control_api(tmp_path: Path) -> None:
     with running(shop(), tmp_path) as stub:
         faults(stub, {"kind": "down", "service": "shop-api"})

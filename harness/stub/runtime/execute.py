@@ -90,6 +90,10 @@ async def execute(run: Run, parent: Any, kind: SpanKind) -> None:
                 await _body(run)
             except _Failed as failure:
                 run.status, run.error = failure.status, str(failure)
+            except InjectedException as exc:  # escapes to the edge, recorded on the way as a real one would be
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                raise
         if op.path is not None:
             span.set_attribute("http.response.status_code", run.status)
         span.set_attribute("firedrill.fault.latency", run.plan.latency_injected)

@@ -89,8 +89,9 @@ class WorkQueue:
         taken = min(len(self._jobs), int(self._budget))
         self._budget -= taken
         if len(self._jobs) == taken:
-            # An idle worker must not bank capacity and swallow a later burst instantly.
-            self._budget = min(self._budget, 1.0)
+            # An idle worker must not bank capacity and swallow a later burst instantly. Below one job: a stopped
+            # worker (rate 0) must not take the first job of a burst with capacity banked while idle.
+            self._budget = min(self._budget, 0.999)
         for _ in range(taken):
             job = self._jobs.popleft()
             self._depth[self._key(job.labels)] -= 1
