@@ -76,11 +76,11 @@ def rig() -> Iterator[Rig]:
     spec = StackSpec(components={Component.PROMETHEUS, Component.JAEGER}, scrape_targets=targets,
                      prometheus=PrometheusSettings(scrape_interval_s=1, evaluation_interval_s=1),
                      provider="processes", quiet=True)  # fmt: skip
-    with Stack(spec) as stack:
-        with StubProcess(profile=profile, ports=ports, seed=5, otlp_endpoint=stack.otlp_http_url) as stub:
-            rig = Rig(stack, stub)
-            wait_for(lambda: rig.value('count(up{lane="a"} == 1)') == 2, 20, "both services scraped")
-            yield rig
+    with Stack(spec) as stack, StubProcess(profile=profile, ports=ports, seed=5,
+                                           otlp_endpoint=stack.otlp_http_url) as stub:  # fmt: skip
+        rig = Rig(stack, stub)
+        wait_for(lambda: rig.value('count(up{lane="a"} == 1)') == 2, 20, "both services scraped")
+        yield rig
 
 
 def test_each_service_is_its_own_job_on_its_own_path(rig: Rig) -> None:
