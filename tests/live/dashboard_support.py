@@ -9,6 +9,9 @@ from pathlib import Path
 import httpx
 
 from harness.drill.model import load_scenario
+from harness.stack import Component
+from harness.stack.processes import find_binary
+from harness.stack.spec import image_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +25,26 @@ def suite_dashboards() -> list[Path]:
         wants = [w for phase in scenario.phases for exp in phase.expect for w in exp.wants()]
         found += [Path(w.key) for w in wants if w.what == "dashboard"]
     return list(dict.fromkeys(p.resolve() for p in found))
+
+
+# Faults that give every panel of the suites' dashboards data (the error ratio, bounced emails).
+FAULTS = [{"kind": "error", "operation": "track", "rate": 0.2, "status": 503}, {"kind": "bounce", "rate": 0.3}]
+
+
+def grafana_provider() -> tuple[str | None, str]:
+    """("processes" or "containers", "") where Grafana can run, else (None, why not)."""
+    if find_binary(Component.GRAFANA):
+        return "processes", ""
+    image = image_for(Component.GRAFANA)
+    try:
+        from harness.stack.containers import docker_client, image_present
+
+        if image_present(docker_client(timeout=3), image):
+            return "containers", ""
+        why = f"image {image} is not in Docker (the pre-release workflow pulls it: docker pull {image})"
+    except Exception as exc:
+        why = f"no Docker to run image {image} ({exc})"
+    return None, f"Grafana: no `grafana` binary on PATH and {why}; not installable here"
 
 
 # (path, body): the Customer.io traffic mix of scenarios/customerio/locustfile.py, without Locust.

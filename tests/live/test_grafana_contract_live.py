@@ -22,29 +22,10 @@ from harness.promql.dashboards import load
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
 from harness.stack.launch import grafana_datasources
 from harness.stack.panels import PanelRunner, disagreements
-from harness.stack.processes import find_binary
-from harness.stack.spec import image_for
 from harness.stub.process import StubProcess
-from tests.live.dashboard_support import drive_mix, suite_dashboards
-from tests.live.test_panels_live import FAULTS
+from tests.live.dashboard_support import FAULTS, drive_mix, grafana_provider, suite_dashboards
 
 pytestmark = pytest.mark.live
-
-
-def grafana_provider() -> tuple[str | None, str]:
-    """("processes" or "containers", "") where Grafana can run, else (None, why not)."""
-    if find_binary(Component.GRAFANA):
-        return "processes", ""
-    image = image_for(Component.GRAFANA)
-    try:
-        from harness.stack.containers import docker_client, image_present
-
-        if image_present(docker_client(timeout=3), image):
-            return "containers", ""
-        why = f"image {image} is not in Docker (the pre-release workflow pulls it: docker pull {image})"
-    except Exception as exc:
-        why = f"no Docker to run image {image} ({exc})"
-    return None, f"Grafana: no `grafana` binary on PATH and {why}; not installable here"
 
 
 def test_grafana_answers_every_panel_as_firedrill_emulates_it() -> None:

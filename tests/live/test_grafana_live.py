@@ -16,7 +16,7 @@ import pytest
 from harness.promql.dashboards import PROVISIONED, load
 from harness.stack import Component, PrometheusSettings, Stack, StackSpec
 from harness.stack.panels import PanelRunner
-from tests.live.test_grafana_contract_live import grafana_provider
+from tests.live.dashboard_support import grafana_provider
 
 pytestmark = pytest.mark.live
 

@@ -14,11 +14,9 @@ from harness.promql.dashboards import PROVISIONED, load
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
 from harness.stack.panels import PanelRunner
 from harness.stub.process import StubProcess
-from tests.live.dashboard_support import drive_mix, suite_dashboards
+from tests.live.dashboard_support import FAULTS, drive_mix, suite_dashboards
 
 pytestmark = pytest.mark.live
-
-FAULTS = [{"kind": "error", "operation": "track", "rate": 0.2, "status": 503}, {"kind": "bounce", "rate": 0.3}]
 
 
 def test_every_suite_panel_has_data_on_the_prometheus_path() -> None:

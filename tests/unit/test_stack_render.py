@@ -149,3 +149,15 @@ def test_image_override_by_env(monkeypatch) -> None:
     monkeypatch.setenv("FIREDRILL_IMAGE_JAEGER", "mirror.local/jaeger:2.13.0")
     assert image_for(Component.JAEGER) == "mirror.local/jaeger:2.13.0"
     assert image_for(Component.PROMETHEUS).startswith("prom/prometheus:v3")
+
+
+def test_a_dashboard_grafana_would_refuse_stops_the_stack_before_anything_starts(tmp_path: Path) -> None:
+    from harness.stack.stack import Stack
+
+    untitled = tmp_path / "d.json"
+    untitled.write_text('{"panels": []}')
+    spec = StackSpec(components={Component.PROMETHEUS, Component.GRAFANA}, dashboards=[untitled], quiet=True)
+    stack = Stack(spec)
+    with pytest.raises(InputError, match=r"d.json:1: the dashboard has no title"):
+        stack.start()
+    assert stack.running == {} and stack.provider is None and stack.sink is None
