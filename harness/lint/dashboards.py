@@ -18,7 +18,7 @@ from typing import Any
 import promql_parser as pp
 
 from harness.errors import InputError
-from harness.lint.checks import dashboard_datasource, dashboard_variable, promql_syntax
+from harness.lint.checks import dashboard_datasource, dashboard_inputs, dashboard_variable, promql_syntax
 from harness.lint.model import Finding, Query, Severity, TextSpan
 from harness.lint.source import display_path, read_text
 from harness.lint.walk import locate_parse_error
@@ -112,7 +112,7 @@ def _check_inputs(file: str, text: str, model: dict[str, Any]) -> list[Finding]:
     findings = []
     for problem in input_problems(Dashboard(file, model, text)):
         message, _, fix = problem.message.partition("; ")
-        findings.append(_finding(file, TextSpan.at(problem.line, 0), "dashboard/inputs", "error", message, fix))
+        findings.append(_finding(file, TextSpan.at(problem.line, 0), dashboard_inputs.ID, "error", message, fix))
     return findings
 
 
