@@ -28,7 +28,10 @@ def suite_dashboards() -> list[Path]:
 
 
 # Faults that give every panel of the suites' dashboards data (the error ratio, bounced emails).
-FAULTS = [{"kind": "error", "operation": "track", "rate": 0.2, "status": 503}, {"kind": "bounce", "rate": 0.3}]
+FAULTS = [
+    {"kind": "error", "operation": "track", "rate": 0.2, "status": 503},
+    {"kind": "event", "event": "email_bounced", "fraction": 0.3},
+]
 
 
 def grafana_provider() -> tuple[str | None, str]:
