@@ -14,7 +14,7 @@ publish their ports (on the host's 127.0.0.1 only).
 Example:
     >>> written = render_compose(Path("scenarios/customerio/error-burst.yaml"), Path("out/compose"))  # doctest: +SKIP
     >>> sorted(str(p.relative_to("out/compose")) for p in written)[:2]                           # doctest: +SKIP
-    ['alertmanager/alertmanager.yml', 'grafana/dashboards/dashboard.json']
+    ['alertmanager/alertmanager.yml', 'grafana/dashboards/00-dashboard.json']
 """
 
 from __future__ import annotations

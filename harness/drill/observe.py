@@ -36,9 +36,11 @@ from harness.drill.timeline import (
 )
 from harness.errors import ComponentError
 from harness.pii import PiiPolicy
-from harness.promql.dashboards import panel_queries
+from harness.promql.dashboards import load
 from harness.stack import Component, Stack
-from harness.stack.clients import PrometheusClient, QueryRejected
+from harness.stack.clients import PrometheusClient
+from harness.stack.launch import grafana_datasources
+from harness.stack.panels import PanelRunner
 
 AlertKey = tuple[str, frozenset[tuple[str, str]]]
 Series = list[tuple[str, float, list[tuple[dict[str, str], float]]]]
@@ -277,7 +279,7 @@ class PhaseCollector:
         if services:
             out.spans = self._spans(phase.name, services, window)
         for dashboard in dict.fromkeys(w.key for w in wants if w.what == "dashboard"):
-            out.dashboards += self._dashboard(phase.name, Path(dashboard), window.end - window.start)
+            out.dashboards += self._dashboard(phase.name, Path(dashboard), window)
         if any(w.what == "logs" for w in wants):
             for source in self._logs:
                 lines, hits = scan_lines(source.path, source.start, source.end, source.pii)
@@ -298,24 +300,18 @@ class PhaseCollector:
             for span in jaeger.find_spans(service, start, end, limit=2000)
         ]  # fmt: skip
 
-    def _dashboard(self, phase: str, path: Path, range_s: float) -> list[DashboardResult]:
-        # Through Grafana when it is in the stack (the panel's own path), else straight to Prometheus.
-        if Component.GRAFANA in self._stack.running:
-            has_data: Callable[[str], bool] = self._stack.grafana.query_has_data
-        else:
-            prometheus = self._stack.prometheus
-            has_data = lambda expr: bool(prometheus.query(expr))  # noqa: E731
-        results = []
-        for query in panel_queries(path, step_s=self._scrape_s, range_s=max(range_s, 1.0), scrape_s=self._scrape_s):
-            try:
-                found, error = has_data(query.expr), None
-            except QueryRejected as exc:  # the panel's own query is wrong: a verdict, not an environment error
-                found, error = False, str(exc)
-            results.append(
-                DashboardResult(dashboard=str(path), panel_title=query.panel_title, ref_id=query.ref_id,
-                                expr=query.expr, has_data=found, error=error, phase=phase)
-            )  # fmt: skip
-        return results
+    def _dashboard(self, phase: str, path: Path, window: PhaseWindow) -> list[DashboardResult]:
+        """Each PromQL target of the dashboard over the phase, through Grafana when the stack has it (each
+        target to its own datasource), else straight to Prometheus with Grafana's query emulated."""
+        grafana = self._stack.grafana if Component.GRAFANA in self._stack.running else None
+        datasources = grafana_datasources(self._stack.spec)
+        runner = PanelRunner(self._stack.prometheus, grafana, datasources, self._scrape_s)
+        start, end = self._origin_wall + window.start, self._origin_wall + max(window.end, window.start + 1.0)
+        return [
+            DashboardResult(dashboard=str(path), panel_title=r.target.panel_title, ref_id=r.target.ref_id,
+                            expr=r.expr, has_data=r.has_data, error=r.error, phase=phase)
+            for r in runner.run(load(path, datasources), start, end)
+        ]  # fmt: skip
 
 
 def notifications(stack: Stack, origin_wall: float) -> list[Notification]:

@@ -10,8 +10,6 @@ accept: rules (promtool), the Alertmanager config (amtool, reported at the user'
 from __future__ import annotations
 
 import difflib
-import json
-from pathlib import Path
 
 import yaml
 
@@ -20,6 +18,7 @@ from harness.drill.model import Scenario, max_compression
 from harness.drill.plan import compress_alertmanager_config
 from harness.errors import InputError, Problem
 from harness.promql.amtool import check_config
+from harness.promql.dashboards import load as load_dashboard
 from harness.promql.duration import human_duration, parse_duration_s
 from harness.promql.promtool import check_rule_files
 from harness.stub.fault_targets import fault_problems
@@ -144,22 +143,20 @@ def _compression(scenario: Scenario, doc: YamlDoc) -> list[Problem]:
     return []
 
 
-def _json_problem(path: Path, display: str) -> Problem | None:
-    try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        return None  # reported as a missing file already
-    except UnicodeDecodeError:
-        return Problem(display, 0, "not UTF-8 text; expected a Grafana dashboard JSON file")
-    except json.JSONDecodeError as exc:
-        return Problem(display, exc.lineno, f"not valid JSON: {exc.msg}; fix the dashboard")
-    return None
-
-
 def _dashboards(scenario: Scenario, doc: YamlDoc) -> list[Problem]:
+    """Dashboards as firedrill provisions them: valid JSON that Grafana's file provisioning would load (an API
+    export unwrapped, ``__inputs`` resolvable to the provisioned datasources, a title, a valid uid)."""
     paths = list(scenario.dashboards)
     paths += [exp.dashboard for p in scenario.phases for exp in p.expect if hasattr(exp, "dashboard")]
-    return [problem for path in dict.fromkeys(paths) if (problem := _json_problem(path, str(path))) is not None]
+    problems: list[Problem] = []
+    for path in dict.fromkeys(paths):
+        if not path.is_file():
+            continue  # reported as a missing file already
+        try:
+            load_dashboard(path)
+        except InputError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _locustfile(scenario: Scenario, doc: YamlDoc) -> list[Problem]:

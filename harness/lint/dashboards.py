@@ -1,5 +1,6 @@
 """Grafana dashboards: every PromQL target parses once its variables are substituted, names only variables the
-dashboard defines, and points at a consistent Prometheus datasource.
+dashboard defines, points at a consistent Prometheus datasource, and every ``__inputs`` placeholder of a shared
+export can be resolved to a datasource firedrill provisions (``dashboard/inputs``).
 
 Targets come from :func:`harness.promql.dashboards.panel_queries` (the same substitution the drills run); their
 lines are found in the JSON text, since ``json`` keeps no positions.
@@ -17,11 +18,18 @@ from typing import Any
 import promql_parser as pp
 
 from harness.errors import InputError
-from harness.lint.checks import dashboard_datasource, dashboard_variable, promql_syntax
+from harness.lint.checks import dashboard_datasource, dashboard_inputs, dashboard_variable, promql_syntax
 from harness.lint.model import Finding, Query, Severity, TextSpan
 from harness.lint.source import display_path, read_text
 from harness.lint.walk import locate_parse_error
-from harness.promql.dashboards import builtin_variables, panel_queries, substitute, template_defaults
+from harness.promql.dashboards import (
+    Dashboard,
+    builtin_variables,
+    input_problems,
+    panel_queries,
+    substitute,
+    template_defaults,
+)
 
 _EXPR = re.compile(r'"expr"\s*:\s*("(?:[^"\\]|\\.)*")')
 _LEFTOVER_VAR = re.compile(r"\$\{(\w+)[^}]*\}|\[\[(\w+)[^\]]*\]\]|\$(\w+)")
@@ -95,7 +103,17 @@ def load_dashboard(path: Path, scrape_s: float) -> DashboardFile:
             continue
         out.queries.append(Query(file, where, pq.expr, span, node))
     out.findings += _check_datasources(file, text, model)
+    out.findings += _check_inputs(file, text, model)
     return out
+
+
+def _check_inputs(file: str, text: str, model: dict[str, Any]) -> list[Finding]:
+    """``__inputs`` entries a drill could not resolve (it would stop with the same message)."""
+    findings = []
+    for problem in input_problems(Dashboard(file, model, text)):
+        message, _, fix = problem.message.partition("; ")
+        findings.append(_finding(file, TextSpan.at(problem.line, 0), dashboard_inputs.ID, "error", message, fix))
+    return findings
 
 
 def _finding(file: str, span: TextSpan, check: str, severity: Severity, message: str, suggestion: str) -> Finding:

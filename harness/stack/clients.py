@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from harness.errors import StackError
+from harness.promql.grafana_backend import BackendQuery
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class TargetHealth:
     scrape_url: str
     health: str
     last_error: str
+
+
+# One series of a query result: its labels and (unix seconds, value) points. NaN is not a value (both clients
+# drop it); +Inf and -Inf are.
+SeriesData = tuple[dict[str, str], list[tuple[float, float]]]
 
 
 class QueryRejected(ValueError):
@@ -113,14 +119,28 @@ class PrometheusClient:
         samples = self.query(expr)
         return samples[0].value if samples else None
 
-    def query_range(
-        self, expr: str, start: float, end: float, step_s: float
-    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+    def query_range(self, expr: str, start: float, end: float, step_s: float) -> list[SeriesData]:
         data = self._get("/api/v1/query_range", query=expr, start=start, end=end, step=step_s)
         return [
             (item["metric"], [(float(t), v) for t, raw in item["values"] if (v := _float(raw)) is not None])
             for item in data["result"]
         ]
+
+    def label_values(self, label: str, start: float, end: float, match: str | None = None) -> list[str]:
+        """Values of ``label`` among series in [start, end] (those matching ``match`` when given)."""
+        params: dict[str, Any] = {"start": start, "end": end}
+        if match:
+            params["match[]"] = match
+        return [str(v) for v in self._get(f"/api/v1/label/{label}/values", **params)]
+
+    def label_names(self, start: float, end: float, match: str | None = None) -> list[str]:
+        params: dict[str, Any] = {"start": start, "end": end}
+        if match:
+            params["match[]"] = match
+        return [str(v) for v in self._get("/api/v1/labels", **params)]
+
+    def series(self, match: str, start: float, end: float) -> list[dict[str, str]]:
+        return [dict(item) for item in self._get("/api/v1/series", **{"match[]": match, "start": start, "end": end})]
 
     def alerts(self) -> list[ActiveAlert]:
         return [
@@ -282,8 +302,34 @@ class JaegerClient:
         self._http.close()
 
 
+def _frame_series(frame: dict[str, Any]) -> list[SeriesData]:
+    """A Grafana data frame's number fields as series: values are columns, ``null`` is no value unless the
+    field's entities mark it +Inf or -Inf (NaN stays no value, as the Prometheus client drops it)."""
+    fields = (frame.get("schema") or {}).get("fields") or []
+    data = frame.get("data") or {}
+    columns = data.get("values") or []
+    entities = data.get("entities") or []
+    times_at = next((i for i, f in enumerate(fields) if f.get("type") == "time"), 0)
+    times = columns[times_at] if times_at < len(columns) else []
+    out: list[SeriesData] = []
+    for index, column in enumerate(columns):
+        spec = fields[index] if index < len(fields) else {}
+        if index == times_at or spec.get("type") not in (None, "number"):
+            continue
+        marks = (entities[index] if index < len(entities) else None) or {}
+        inf, neg_inf = set(marks.get("Inf") or []), set(marks.get("NegInf") or [])
+        points = []
+        for row, raw in enumerate(column):
+            value = math.inf if row in inf else -math.inf if row in neg_inf else _float(raw)
+            if value is not None:
+                t = times[row] if row < len(times) and isinstance(times[row], int | float) else 0
+                points.append((t / 1000, value))
+        out.append((dict(spec.get("labels") or {}), points))
+    return out
+
+
 class GrafanaClient:
-    """Grafana's HTTP API: run a panel's query through Grafana itself (`/api/ds/query`), as the panel would."""
+    """Grafana's HTTP API: run a panel's query through Grafana itself (``/api/ds/query``), as the panel would."""
 
     def __init__(
         self,
@@ -296,26 +342,50 @@ class GrafanaClient:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s, auth=(user, password), transport=transport)
 
-    def query_has_data(self, expr: str, datasource_uid: str = "prometheus", range_s: float = 300.0) -> bool:
-        """True when the Prometheus query returns at least one value through Grafana's datasource."""
+    def query(self, datasource: dict[str, str], query: BackendQuery, ref_id: str = "A") -> list[SeriesData]:
+        """The series Grafana returns for one Prometheus query, sent as its frontend would send it.
+
+        A query Grafana or Prometheus refused as invalid (HTTP 400 with ``results.<refId>.error``, the result's
+        status 400 or 422) raises QueryRejected; anything else failing is a StackError.
+        """
         body = {
             "queries": [
-                {"refId": "A", "datasource": {"uid": datasource_uid}, "expr": expr, "instant": True, "range": False}
+                {
+                    "refId": ref_id,
+                    "datasource": datasource,
+                    "expr": query.expr,
+                    "interval": query.interval,
+                    "intervalMs": query.interval_ms,
+                    "maxDataPoints": query.max_data_points,
+                    "intervalFactor": query.interval_factor,
+                    "instant": query.instant,
+                    "range": query.range,
+                    "utcOffsetSec": query.utc_offset_s,
+                    "format": "time_series",
+                    "exemplar": False,
+                }
             ],
-            "from": f"now-{max(1, int(range_s))}s",
-            "to": "now",
+            "from": str(query.from_ms),
+            "to": str(query.to_ms),
         }
         response = _http("grafana", self._http.request, "POST", "/api/ds/query", json=body)
         payload = _json("grafana", response)
-        result = (payload.get("results") or {}).get("A", {}) if isinstance(payload, dict) else {}
-        if result.get("error"):  # Grafana answers a failed query with HTTP 400 and results.<refId>.error
-            raise QueryRejected(f"grafana: {result['error']}")
+        result = ((payload.get("results") or {}).get(ref_id) or {}) if isinstance(payload, dict) else {}
+        error = result.get("error") if isinstance(result, dict) else None
+        if error:
+            status = result.get("status")
+            if status in (400, 422) or (status is None and _looks_like_query_error(str(error))):
+                raise QueryRejected(f"grafana: {error}")
+            raise StackError(f"grafana: the {datasource.get('type', '')} datasource failed: {error} (status {status})")
         if response.status_code >= 400:
-            raise StackError(f"grafana: POST /api/ds/query: HTTP {response.status_code}: {response.text[:200]}")
-        return any(
-            any(len(column) > 0 for column in (frame.get("data") or {}).get("values", [])[1:])
-            for frame in result.get("frames", [])
-        )
+            snippet = response.text[:300].replace("\n", " ")
+            raise StackError(f"grafana: POST /api/ds/query: HTTP {response.status_code}: {snippet}")
+        return [series for frame in result.get("frames") or [] for series in _frame_series(frame)]
 
     def close(self) -> None:
         self._http.close()
+
+
+def _looks_like_query_error(error: str) -> bool:
+    """An error text of a refused query (older Grafana sends no status): Prometheus's bad_data/execution."""
+    return any(word in error for word in ("bad_data", "parse error", "execution", "invalid parameter"))

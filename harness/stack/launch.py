@@ -6,11 +6,14 @@ and the two providers cannot drift apart.
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.promql.dashboards import JAEGER, PROMETHEUS, Dashboard, Datasource, check_provisioned, load
+from harness.promql.grafana_backend import duration_text
 from harness.stack.ports import ensure_port_free, free_port
 from harness.stack.render import (
     new_admin_password,
@@ -86,6 +89,9 @@ class Launch:
     dirs: list[str] = field(default_factory=list)  # writable directories to create
     env: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    # Paths (on the readiness port) that must also answer 200 before the component counts as ready; Grafana's
+    # provisioned datasources, their plugins and dashboards, asked with the admin's credentials.
+    ready_paths: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         return f"{self.component.value} {shlex.join(self.args)}"
@@ -150,29 +156,54 @@ def _jaeger(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str) -> 
     return Launch(Component.JAEGER, [f"--config={path}"], {path: config.encode()}, [data_dir])
 
 
+# Grafana preinstalls these plugins in the background on every start unless told otherwise; a drill uses none
+# of them, and each drill's Grafana starts with an empty data directory, so they are disabled rather than
+# downloaded again and again (pkg/setting/setting_plugins.go, defaultPreinstallPlugins).
+UNUSED_PLUGINS = (
+    "grafana-lokiexplore-app", "grafana-pyroscope-app", "grafana-exploretraces-app", "grafana-metricsdrilldown-app",
+    "grafana-advisor-app", "elasticsearch", "tempo", "zipkin", "opentsdb", "stackdriver", "mssql", "loki", "mysql",
+    "influxdb", "cloudwatch", "grafana-postgresql-datasource", "grafana-pyroscope-datasource",
+)  # fmt: skip
+
+
+def grafana_datasources(spec: StackSpec) -> list[Datasource]:
+    """The datasources firedrill provisions for this stack (the catalogue dashboards are resolved against)."""
+    return [ds for ds, component in ((PROMETHEUS, Component.PROMETHEUS), (JAEGER, Component.JAEGER))
+            if spec.wants(component)]  # fmt: skip
+
+
+def grafana_dashboards(spec: StackSpec) -> list[Dashboard]:
+    """The spec's dashboards, normalised as they are provisioned; any problem is an InputError (file:line)."""
+    boards = [load(Path(path), grafana_datasources(spec)) for path in spec.dashboards]
+    check_provisioned(boards)
+    return boards
+
+
 def _grafana(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str) -> Launch:
     prov = f"{config_dir}/provisioning"
     files: dict[str, bytes] = {}
     datasources = []
-    if spec.wants(Component.PROMETHEUS):
-        datasources.append(
-            "  - {name: Prometheus, uid: prometheus, type: prometheus, access: proxy, isDefault: true, "
-            f"url: 'http://{wiring.peer(Component.PROMETHEUS, 'web')}'}}"
-        )
-    if spec.wants(Component.JAEGER):
-        datasources.append(
-            f"  - {{name: Jaeger, uid: jaeger, type: jaeger, access: proxy, "
-            f"url: 'http://{wiring.peer(Component.JAEGER, 'query')}'}}"
-        )
+    for ds in grafana_datasources(spec):
+        entry: dict[str, object] = {"name": ds.name, "uid": ds.uid, "type": ds.type, "access": "proxy",
+                                    "isDefault": ds.default, "editable": False}  # fmt: skip
+        if ds.type == "prometheus":
+            entry["url"] = f"http://{wiring.peer(Component.PROMETHEUS, 'web')}"
+            # Grafana's own $__interval and $__rate_interval use this as the scrape interval (else 15s).
+            entry["jsonData"] = {"timeInterval": duration_text(spec.prometheus.scrape_interval_s)}
+        else:
+            entry["url"] = f"http://{wiring.peer(Component.JAEGER, 'query')}"
+        datasources.append(entry)
     files[f"{prov}/datasources/firedrill.yaml"] = (
-        "apiVersion: 1\ndatasources:\n" + "\n".join(datasources) + "\n"
+        "apiVersion: 1\ndatasources:\n" + "".join(f"  - {json.dumps(d)}\n" for d in datasources)
     ).encode()
     files[f"{prov}/dashboards/firedrill.yaml"] = (
         "apiVersion: 1\nproviders:\n  - name: firedrill\n    type: file\n    disableDeletion: true\n"
         f"    options: {{path: '{config_dir}/dashboards'}}\n"
     ).encode()
-    for dashboard in spec.dashboards:
-        files[f"{config_dir}/dashboards/{Path(dashboard).name}"] = Path(dashboard).read_bytes()
+    boards = grafana_dashboards(spec)
+    for index, (path, board) in enumerate(zip(spec.dashboards, boards, strict=True)):
+        name = f"{index:02d}-{Path(path).name}"
+        files[f"{config_dir}/dashboards/{name}"] = (json.dumps(board.model, indent=2) + "\n").encode()
     password = new_admin_password()
     env = {
         "GF_PATHS_PROVISIONING": prov,
@@ -183,7 +214,14 @@ def _grafana(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str) ->
         "GF_SECURITY_ADMIN_PASSWORD": password,
         "GF_ANALYTICS_REPORTING_ENABLED": "false",
         "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
-        "GF_PLUGINS_PREINSTALL_DISABLED": "true",
+        # Newer Grafana ships Prometheus and Jaeger as preinstalled plugins, which preinstall_disabled would
+        # leave out: install them before the server starts (a no-op where they are core or already present;
+        # a start-up failure, not a silent gap, where they cannot be installed).
+        "GF_PLUGINS_PREINSTALL_SYNC": ",".join(ds.type for ds in grafana_datasources(spec)),
+        "GF_PLUGINS_DISABLE_PLUGINS": ",".join(UNUSED_PLUGINS),
     }
+    ready = [f"/api/plugins/{ds.type}/settings" for ds in grafana_datasources(spec)]
+    ready += [f"/api/datasources/uid/{ds.uid}" for ds in grafana_datasources(spec)]
+    ready += [f"/api/dashboards/uid/{board.uid}" for board in boards]
     dirs = [data_dir, f"{prov}/plugins", f"{prov}/alerting", f"{config_dir}/dashboards"]
-    return Launch(Component.GRAFANA, [], files, dirs, env, {"admin_password": password})
+    return Launch(Component.GRAFANA, [], files, dirs, env, {"admin_password": password}, ready)

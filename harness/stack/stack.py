@@ -17,7 +17,7 @@ from harness.promql.promtool import check_rule_files
 from harness.stack import teardown
 from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
 from harness.stack.containers import ContainerProvider
-from harness.stack.launch import READINESS, START_ORDER, Wiring, build_launch
+from harness.stack.launch import READINESS, START_ORDER, Launch, Wiring, build_launch, grafana_dashboards
 from harness.stack.processes import ProcessProvider
 from harness.stack.provider import Provider, Running
 from harness.stack.render import prometheus_flags
@@ -75,7 +75,7 @@ class Stack:
     def start(self) -> Stack:
         self._handle = teardown.register(self.stop)
         try:
-            check_rule_files(self.spec.rule_files)
+            self._check_inputs(self.spec)
             if self.spec.wants(Component.ALERTMANAGER) and self.spec.sink_url is None:
                 self.sink = NotificationSink().start()
                 self.spec.sink_url = self.sink.url
@@ -90,12 +90,19 @@ class Stack:
             raise
         return self
 
+    @staticmethod
+    def _check_inputs(spec: StackSpec) -> None:
+        """Rule files and dashboards that cannot be used: an InputError before anything starts or stops."""
+        check_rule_files(spec.rule_files)
+        if spec.wants(Component.GRAFANA):
+            grafana_dashboards(spec)
+
     def _start_component(self, component: Component) -> None:
         assert self.provider is not None and self._wiring is not None
         config_dir, data_dir = self.provider.dirs(component)
         launch = build_launch(component, self.spec, self._wiring, config_dir, data_dir)
         self.running[component] = self.provider.start(launch)
-        self._wait_ready(component)
+        self._wait_ready(component, launch)
         if component is Component.GRAFANA:
             self.grafana_password = launch.secrets["admin_password"]
 
@@ -128,7 +135,7 @@ class Stack:
         if not self.can_serve(spec):
             raise StackError("this stack cannot serve that spec (components, images or flags differ); start another")
         assert self.provider is not None and self._wiring is not None
-        check_rule_files(spec.rule_files)
+        self._check_inputs(spec)
         spec.sink_url, spec.generation = self.spec.sink_url, self.spec.generation + 1
         spec.ports = self.spec.ports
         self.spec = spec
@@ -200,29 +207,35 @@ class Stack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _wait_ready(self, component: Component) -> None:
+    def _wait_ready(self, component: Component, launch: Launch) -> None:
+        """Wait for the readiness path, then for every extra path the launch names (Grafana: its provisioned
+        datasources, their plugins and the dashboards, by uid; /api/health only says the database is up)."""
         port, path = READINESS[component]
         running = self.running[component]
-        url = running.url(port) + path
+        auth = ("admin", launch.secrets["admin_password"]) if "admin_password" in launch.secrets else None
         deadline = time.monotonic() + self.spec.ready_timeout_s
-        last = ""
-        while time.monotonic() < deadline:
-            if not running.alive():
-                raise StackError(
-                    f"{component.value} ({running.ident}) exited during start-up: {_last_meaningful(running.logs())}"
-                )
-            try:
-                response = httpx.get(url, timeout=1.0)
-                if response.status_code == 200:
-                    return
-                last = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                last = type(exc).__name__
-            interrupt.sleep(0.05, f"the start of {component.value}")
-        raise StackError(
-            f"{component.value} ({running.ident}) not ready at {url} after {self.spec.ready_timeout_s:.0f}s "
-            f"({last}); last log lines:\n{running.logs()}"
-        )
+        for check in [path, *launch.ready_paths]:
+            url = running.url(port) + check
+            last = ""
+            while True:
+                if not running.alive():
+                    raise StackError(
+                        f"{component.value} ({running.ident}) exited during start-up: "
+                        f"{_last_meaningful(running.logs())}"
+                    )
+                try:
+                    response = httpx.get(url, timeout=1.0, auth=auth if check != path else None)
+                    if response.status_code == 200:
+                        break
+                    last = f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    last = type(exc).__name__
+                if time.monotonic() >= deadline:
+                    raise StackError(
+                        f"{component.value} ({running.ident}) not ready at {url} after "
+                        f"{self.spec.ready_timeout_s:.0f}s ({last}); last log lines:\n{running.logs()}"
+                    )
+                interrupt.sleep(0.05, f"the start of {component.value}")
 
     def _say(self, message: str) -> None:
         if not self.spec.quiet:

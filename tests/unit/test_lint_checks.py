@@ -35,6 +35,7 @@ ELSEWHERE = {
     "rules/promtool": "test_lint_rules.py::test_promtool_complaints_the_linter_does_not_make_are_placed",
     "dashboard/variable": "test_lint_dashboards.py::test_each_dashboard_check_reports_at_its_panel",
     "dashboard/datasource": "test_lint_dashboards.py::test_each_dashboard_check_reports_at_its_panel",
+    "dashboard/inputs": "test_lint_dashboards.py::test_an_unresolvable_input_is_a_finding_at_its_use",
     "routes/config": "test_lint_routes.py::test_invalid_config_is_reported_at_the_line_amtool_points_to",
     "routes/default": "test_lint_routes.py::test_alerts_that_fall_to_the_default_or_reach_a_null_receiver",
     "routes/dropped": "test_lint_routes.py::test_alerts_that_fall_to_the_default_or_reach_a_null_receiver",

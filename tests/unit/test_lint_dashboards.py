@@ -48,7 +48,7 @@ def test_queries_point_into_the_json_text() -> None:
     for query in board.queries:
         line = text[query.span.line - 1]
         assert line[query.span.column - 2] == '"', (query.where, line)
-    assert board.queries[0].text.endswith("[1m]))")  # $__rate_interval at a 15s scrape
+    assert board.queries[0].text.endswith("[1m0s]))")  # $__rate_interval at a 15s scrape, printed as Grafana does
 
 
 def test_invalid_json_is_an_input_error(tmp_path: Path) -> None:
@@ -63,3 +63,15 @@ def _line(path: Path, title: str) -> int:
     lines = (ROOT / path).read_text().splitlines()
     index = next(i for i, s in enumerate(lines) if json.dumps(title) in s)
     return index + 2
+
+
+def test_an_unresolvable_input_is_a_finding_at_its_use() -> None:
+    path = ROOT / "tests/fixtures/dashboards/shared_export.json"
+    board = load_dashboard(path, 15.0)
+    inputs = [f for f in board.findings if f.check == "dashboard/inputs"]
+    line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if '"${DS_LOKI}"' in s)
+    assert [(f.line, f.severity) for f in inputs] == [(line, "error")]
+    assert inputs[0].message.startswith("__inputs DS_LOKI needs a loki datasource")
+    # The resolvable ones are not findings, and the Prometheus panel is linted with its inputs resolved.
+    assert [q.where for q in board.queries] == ['panel "Requests" (A)']
+    assert 'job="customerio"' in board.queries[0].text

@@ -68,7 +68,7 @@ def drill_dir(tmp_path: Path) -> Path:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "alerts.yml").write_text(RULES)
     (tmp_path / "locustfile.py").write_text("")
-    (tmp_path / "dash.json").write_text('{"panels": []}')
+    (tmp_path / "dash.json").write_text('{"title": "d", "panels": []}')
     return tmp_path
 
 
@@ -171,3 +171,17 @@ def test_target_needs_exactly_one_kind(drill_dir: Path) -> None:
     path.write_text(GOOD.replace("  profile: customerio\n", "  lanes: 2\n"))
     with pytest.raises(InputError, match=r":2: target: give either profile or url"):
         load_scenario(path)
+
+
+def test_a_dashboard_grafana_could_not_load_is_reported_at_its_line(drill_dir: Path) -> None:
+    (drill_dir / "dash.json").write_text(
+        '{"title": "d",\n "__inputs": [{"name": "DS_LOKI", "type": "datasource", "pluginId": "loki"}],\n'
+        ' "panels": [{"datasource": {"uid": "${DS_LOKI}"}}]}'
+    )
+    path = drill_dir / "drill.yaml"
+    path.write_text(GOOD)
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert (Path(problem.file).name, problem.line) == ("dash.json", 3)
+    assert "__inputs DS_LOKI needs a loki datasource" in problem.message

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 import yaml
 
+from harness.errors import InputError
 from harness.stack.launch import STANDARD_PORTS, Wiring, build_launch
 from harness.stack.render import prom_duration, render_alertmanager, render_prometheus
 from harness.stack.spec import Component, PrometheusSettings, ScrapeTarget, StackSpec, image_for
@@ -75,21 +80,84 @@ def test_bridge_wiring_uses_aliases_and_host_gateway(tmp_path) -> None:
     assert "/etc/prometheus/rules/00-a.yml" in launch.files
 
 
-def test_grafana_launch_provisions_datasources_and_random_password(tmp_path) -> None:
+def _grafana_launch(tmp_path: Path, board: dict | None = None, **spec_args):
     dashboard = tmp_path / "d.json"
-    dashboard.write_text("{}")
-    spec = StackSpec(components=set(Component), dashboards=[dashboard])
+    dashboard.write_text(json.dumps(board if board is not None else {"title": "D", "uid": "d-uid", "panels": []}))
+    spec = StackSpec(components=set(Component), dashboards=[dashboard], **spec_args)
     wiring = Wiring("0.0.0.0", STANDARD_PORTS, lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}", lambda a: a)
-    first = build_launch(Component.GRAFANA, spec, wiring, "/etc/grafana", "/var/lib/grafana")
-    second = build_launch(Component.GRAFANA, spec, wiring, "/etc/grafana", "/var/lib/grafana")
-    datasources = yaml.safe_load(first.files["/etc/grafana/provisioning/datasources/firedrill.yaml"])
-    assert {d["type"] for d in datasources["datasources"]} == {"prometheus", "jaeger"}
+    return build_launch(Component.GRAFANA, spec, wiring, "/etc/grafana", "/var/lib/grafana")
+
+
+def test_grafana_launch_provisions_datasources_and_random_password(tmp_path: Path) -> None:
+    first = _grafana_launch(tmp_path, prometheus=PrometheusSettings(scrape_interval_s=0.5))
+    second = _grafana_launch(tmp_path)
+    datasources = yaml.safe_load(first.files["/etc/grafana/provisioning/datasources/firedrill.yaml"])["datasources"]
+    by_type = {d["type"]: d for d in datasources}
+    assert set(by_type) == {"prometheus", "jaeger"}
+    assert by_type["prometheus"]["uid"] == "prometheus" and by_type["prometheus"]["isDefault"] is True
+    # Grafana's own $__rate_interval uses the compressed scrape interval, as firedrill's emulation does.
+    assert by_type["prometheus"]["jsonData"] == {"timeInterval": "500ms"}
+    assert yaml.safe_load(second.files["/etc/grafana/provisioning/datasources/firedrill.yaml"])["datasources"][0][
+        "jsonData"
+    ] == {"timeInterval": "15s"}
     assert first.env["GF_SECURITY_ADMIN_PASSWORD"] != "admin"
     assert first.env["GF_SECURITY_ADMIN_PASSWORD"] != second.env["GF_SECURITY_ADMIN_PASSWORD"]
-    assert "/etc/grafana/dashboards/d.json" in first.files
+    assert "/etc/grafana/dashboards/00-d.json" in first.files
+
+
+def test_grafana_keeps_its_prometheus_and_jaeger_plugins(tmp_path: Path) -> None:
+    env = _grafana_launch(tmp_path).env
+    # preinstall_disabled would drop Prometheus and Jaeger where newer Grafana ships them as preinstalled plugins.
+    assert "GF_PLUGINS_PREINSTALL_DISABLED" not in env
+    assert env["GF_PLUGINS_PREINSTALL_SYNC"].split(",") == ["prometheus", "jaeger"]
+    assert not {"prometheus", "jaeger"} & set(env["GF_PLUGINS_DISABLE_PLUGINS"].split(","))
+
+
+def test_grafana_is_ready_when_its_datasources_and_dashboards_are(tmp_path: Path) -> None:
+    launch = _grafana_launch(tmp_path)
+    assert launch.ready_paths == [
+        "/api/plugins/prometheus/settings",
+        "/api/plugins/jaeger/settings",
+        "/api/datasources/uid/prometheus",
+        "/api/datasources/uid/jaeger",
+        "/api/dashboards/uid/d-uid",
+    ]
+
+
+def test_grafana_gets_dashboards_normalised(tmp_path: Path) -> None:
+    export = {
+        "dashboard": {
+            "title": "Shared",
+            "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}],
+            "panels": [{"title": "p", "datasource": {"type": "prometheus", "uid": "${DS_PROM}"}, "targets": []}],
+        },
+        "meta": {"folderId": 0},
+    }
+    launch = _grafana_launch(tmp_path, export)
+    provisioned = json.loads(launch.files["/etc/grafana/dashboards/00-d.json"])
+    assert provisioned["title"] == "Shared" and "__inputs" not in provisioned and "meta" not in provisioned
+    assert provisioned["panels"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    assert provisioned["uid"] in launch.ready_paths[-1]
+
+
+def test_grafana_dashboard_problems_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"d.json:1: the dashboard has no title"):
+        _grafana_launch(tmp_path, {"panels": []})
 
 
 def test_image_override_by_env(monkeypatch) -> None:
     monkeypatch.setenv("FIREDRILL_IMAGE_JAEGER", "mirror.local/jaeger:2.13.0")
     assert image_for(Component.JAEGER) == "mirror.local/jaeger:2.13.0"
     assert image_for(Component.PROMETHEUS).startswith("prom/prometheus:v3")
+
+
+def test_a_dashboard_grafana_would_refuse_stops_the_stack_before_anything_starts(tmp_path: Path) -> None:
+    from harness.stack.stack import Stack
+
+    untitled = tmp_path / "d.json"
+    untitled.write_text('{"panels": []}')
+    spec = StackSpec(components={Component.PROMETHEUS, Component.GRAFANA}, dashboards=[untitled], quiet=True)
+    stack = Stack(spec)
+    with pytest.raises(InputError, match=r"d.json:1: the dashboard has no title"):
+        stack.start()
+    assert stack.running == {} and stack.provider is None and stack.sink is None
