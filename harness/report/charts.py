@@ -168,8 +168,12 @@ def _alert_chart(result: ScenarioResult, alert: str, scope: str) -> AlertChart:
 
 
 def _budget_label(verdict: Any) -> str:
+    """``fires ≤ 9m``, ``notified team-x ≤ 9m30s``; a budget not met as expected says so (FAIL, XFAIL, ...)."""
     name = {"notification": "notified", "fires": "fires", "resolves": "resolves"}.get(verdict.kind, verdict.kind)
-    return f"{name} ≤ {human_duration(verdict.budget_s)}"
+    if verdict.kind == "notification" and verdict.receiver and verdict.outcome == "pass":
+        name += f" {verdict.receiver}"
+    mark = "" if verdict.outcome == "pass" else f" ({(verdict.outcome or 'fail').upper()})"
+    return f"{name} ≤ {human_duration(verdict.budget_s)}{mark}"
 
 
 def _phases(ax: Axes, timeline: Timeline, lane: str, times: _Times, label: bool) -> dict[str, str]:
@@ -215,14 +219,24 @@ def _value(ax: Axes, timeline: Timeline, alert: str, times: _Times) -> dict[str,
         ax.axhline(rule.threshold, color=THRESHOLD, ls="--", lw=1.2, gid="threshold",
                    label=f"threshold {rule.op} {format_number(rule.threshold)}", zorder=3)  # fmt: skip
         titles["threshold"] = f"alert when value {rule.op} {format_number(rule.threshold)}"
-        if not values:
-            ax.set_ylim(0, max(1.0, rule.threshold * 1.5))
+    _value_range(ax, values + ([] if rule is None or rule.threshold is None else [rule.threshold]))
     if values or (rule is not None and rule.threshold is not None):
         ax.legend(loc="upper right", fontsize=7, framealpha=0.85)
     ax.set_ylabel("rule value")
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.tick_params(axis="x", labelbottom=False)
     return titles
+
+
+def _value_range(ax: Axes, values: list[float]) -> None:
+    """The values and the threshold in view, from 0 unless something is negative (a flat 0 line would otherwise
+    be centred on a made-up range that leaves the threshold out)."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return
+    low, high = min(0.0, *finite), max(finite)
+    pad = (high - low) * 0.12 or max(abs(high), 1.0) * 0.12
+    ax.set_ylim(low - pad if low < 0 else 0.0, high + pad if high > low else low + 1.0)
 
 
 def _states(ax: Axes, timeline: Timeline, alert: str, row: int, times: _Times) -> dict[str, str]:

@@ -114,7 +114,8 @@ def test_one_chart_per_alert_with_the_expected_series() -> None:
     assert "FAIL, delivered to team-customerio, expected pager-customerio" in title(g["budget-1"])
     assert title(g["budget-2"]).startswith("resolves within 5m of 12m1s (wall 24.0s) (phase recovery): PASS")
     assert "measured-0" in g and "measured-1" not in g, "nothing measured for the failed notification"
-    assert all(row in texts(error_rate) for row in ("alert state", "fires ≤ 9m", "notified ≤ 9m30s", "resolves ≤ 5m"))
+    rows = ("alert state", "notifications", "fires ≤ 9m", "notified ≤ 9m30s (FAIL)", "resolves ≤ 5m")
+    assert all(row in texts(error_rate) for row in rows)
     # Production time on the axis, wall seconds on the top axis.
     assert "production time since the drill started (x30 compressed)" in texts(error_rate)
     assert "wall seconds" in texts(error_rate)
@@ -127,8 +128,10 @@ def test_one_chart_per_alert_with_the_expected_series() -> None:
 def test_lane_scoped_faults_are_marked_only_in_their_lane() -> None:
     result = scenario(True, "b")
     result.timeline.phases[1].faults[0]["lanes"] = ["a"]
-    g = groups(charts(parse_valid(render_html(run(result), FINISHED)))[0])
+    chart = charts(parse_valid(render_html(run(result), FINISHED)))[0]
+    g = groups(chart)
     assert "fault-1" not in g and title(g["phase-1"]).endswith("; no faults")
+    assert "notified team-customerio ≤ 9m30s" in texts(chart), "a budget met names the receiver reached"
 
 
 def test_state_bands_merge_and_end_at_the_drill_end() -> None:
