@@ -98,10 +98,13 @@ def test_one_run_and_a_report_with_an_environment_error(tmp_path: Path) -> None:
     from tests.unit.report_support import broken
 
     path = write_json(tmp_path / "one", run(broken(), scenario()))
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "versions": {"prometheus": "3.5.0"}}))  # as issue 20's reports record them
     out = tmp_path / "trend.html"
     assert main(["trend", str(path), "--out", str(out)]) == 0
     root = parse_valid(out.read_text())
     assert len(charts(root)) == 1
+    assert "stack versions (latest) prometheus 3.5.0" in texts(root)
     assert "1 drill(s) with an environment error" in texts(root)
     assert "No expectation changed its verdict between runs." in texts(root)
 
