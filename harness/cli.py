@@ -5,6 +5,7 @@ Example:
     $ firedrill images build                        # offline images from local binaries (air-gapped CI)
     $ firedrill stub --profile customerio --port 8000
     $ firedrill run scenarios/customerio/*.yaml --report out/
+    $ firedrill trend nightly-reports/ --out out/trend.html
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         _delegate("run", "harness.drill.cli", "run drill scenarios and judge them"),
         _delegate("lint", "harness.lint.cli", "static checks of rules, dashboards, routes and drills"),
         _delegate("compare", "harness.report.compare", "compare two report.json files; exit 1 on regression"),
+        _delegate("trend", "harness.report.trend", "chart alert timing and verdict flips across report.json files"),
         _delegate("compose", "harness.compose", "write docker-compose configs for a scenario"),
         _delegate("sink", "harness.stack.sink_cli", "run the notification sink alone (for docker-compose)"),
     ]

@@ -45,7 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--firedrill-stack", default="auto", choices=["auto", "containers", "processes"])
     group.addoption("--firedrill-compress", type=float, default=None, help="time-compression factor for every drill")
     group.addoption("--firedrill-seed", type=int, default=None, help="seed for every drill's faults and load")
-    group.addoption("--firedrill-report", metavar="DIR", default=None, help="write report.json and junit.xml here")
+    group.addoption(
+        "--firedrill-report", metavar="DIR", default=None, help="write report.json, junit.xml and report.html here"
+    )
     group.addoption(
         "--firedrill-image",
         action="append",

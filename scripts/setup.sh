@@ -43,7 +43,8 @@ compose_decision() {
 
 missing_packages() {
   local pkg
-  for pkg in prometheus prometheus-alertmanager prometheus-blackbox-exporter procps; do
+  # chromium and a font: the HTML reports' tests open report.html in headless Chromium (driven by playwright).
+  for pkg in prometheus prometheus-alertmanager prometheus-blackbox-exporter procps chromium fonts-dejavu-core; do
     dpkg -s "$pkg" >/dev/null 2>&1 || printf '%s\n' "$pkg"
   done
 }

@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenarios", nargs="+", type=Path, help="drill YAML files")
     parser.add_argument("--stack", choices=["auto", "containers", "processes"], default="auto")
     parser.add_argument("--compress", type=float, help="time-compression factor k (overrides the files)")
-    parser.add_argument("--report", type=Path, help="directory for report.json and junit.xml (created first)")
+    parser.add_argument(
+        "--report", type=Path, help="directory for report.json, junit.xml and report.html (created first)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="run N times and report verdicts that differ")
     parser.add_argument("--seed", type=int, help="random seed for the stub's faults (overrides the files)")
     parser.add_argument("--parallel", type=int, default=1, help="run up to N scenarios at once, each in its own stack")
@@ -207,9 +209,11 @@ def run(args: argparse.Namespace) -> int:
                     # Plain print: explanations are aligned text for CI logs, not rich markup.
                     print(f"\n{result.name} [{result.lane}] {phase.phase}: {explain(result, phase.phase, verdict)}")
     if args.report:
-        write_json(args.report, results)
-        write_junit(args.report, results)
-        console.print(f"reports: {args.report / 'report.json'}, {args.report / 'junit.xml'}")
+        from harness.report.html import write_html  # matplotlib: imported only when a report is written
+
+        written = [write_json(args.report, results), write_junit(args.report, results),
+                   write_html(args.report, results)]  # fmt: skip
+        console.print(f"reports: {', '.join(str(path) for path in written)}")
     console.print(_SUMMARY[results.verdict])
     sys.stdout.flush()
     return results.exit_code

@@ -45,9 +45,41 @@ from harness.stack.panels import PanelRunner
 AlertKey = tuple[str, frozenset[tuple[str, str]]]
 Series = list[tuple[str, float, list[tuple[dict[str, str], float]]]]
 
+# The labels that decide which lane a series belongs to (harness.drill.run.in_lane); a sample keeps only these.
+SCOPE_LABELS = ("lane", "instance")
+# At most this many distinct scopes per sample (about one per lane): the highest values are kept.
+MAX_SCOPES = 64
+
 
 def _everything(labels: dict[str, str]) -> bool:
     return True
+
+
+def reduce_series(
+    series: list[tuple[dict[str, str], float]], limit: int = MAX_SCOPES
+) -> list[tuple[dict[str, str], float]]:
+    """The peak per distinct value of the scope labels, other labels dropped: what a lane's peak needs, bounded.
+
+    >>> reduce_series([({"lane": "a", "op": "x"}, 0.1), ({"lane": "a", "op": "y"}, 0.3), ({"lane": "b"}, 0.2)])
+    [({'lane': 'a'}, 0.3), ({'lane': 'b'}, 0.2)]
+    """
+    peaks: dict[tuple[tuple[str, str], ...], float] = {}
+    for labels, value in series:
+        scope = tuple((name, labels[name]) for name in SCOPE_LABELS if name in labels)
+        if scope not in peaks or value > peaks[scope]:
+            peaks[scope] = value
+    kept = sorted(peaks.items(), key=lambda item: item[1], reverse=True)[:limit]
+    return [(dict(scope), value) for scope, value in sorted(kept)]
+
+
+def next_sample_due(due: float, started: float, every_s: float) -> float:
+    """When to sample next: on a fixed cadence (polls do not push it later), restarting from now when behind.
+
+    >>> next_sample_due(10.0, 10.1, 0.5), next_sample_due(10.0, 12.0, 0.5)
+    (10.5, 12.5)
+    """
+    after = due + every_s
+    return after if after > started else started + every_s
 
 
 def _peaks(recorded: Series, belongs: Callable[[dict[str, str]], bool]) -> list[tuple[str, float, float | None]]:
@@ -64,6 +96,10 @@ class Observer:
 
     ``max_gap_s`` is how long polls may fail before the observation counts as broken: shorter than one rule
     evaluation interval, no alert state can be missed (a state changes only at an evaluation).
+
+    Expressions are sampled on a fixed cadence of ``sample_every_s`` (the evaluation interval: one sample per
+    evaluation, for the report's charts). Each sample keeps only the peak per lane scope (:func:`reduce_series`),
+    so memory grows with the drill's length, not with the number of series a rule returns.
 
     Example:
         >>> observer = Observer(prom, clock, 0.1, {"CioHighErrorRate": "..."}, 0.5, 1.0)  # doctest: +SKIP
@@ -140,7 +176,7 @@ class Observer:
                 self._poll_alerts()
                 if started >= next_sample:
                     self._sample()
-                    next_sample = started + self._sample_every_s
+                    next_sample = next_sample_due(next_sample, started, self._sample_every_s)
                 with self._lock:
                     self._last_ok, self._failing_since = self._clock(), None
             except Exception as exc:  # any failure is recorded and reported, never allowed to end the thread
@@ -170,12 +206,12 @@ class Observer:
 
     def _sample(self) -> None:
         for alert, expr in self._value_exprs.items():
-            series = [(s.labels, s.value) for s in self._prometheus.query(expr)]
+            series = reduce_series([(s.labels, s.value) for s in self._prometheus.query(expr)])
             self._expr_series.append((alert, self._clock(), series))
         with self._lock:
             exprs = list(self._metric_exprs)
         for expr in exprs:
-            series = [(s.labels, s.value) for s in self._prometheus.query(expr)]
+            series = reduce_series([(s.labels, s.value) for s in self._prometheus.query(expr)])
             self._metric_series.append((expr, self._clock(), series))
 
     def start(self) -> Observer:

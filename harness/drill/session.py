@@ -193,5 +193,9 @@ class DrillSession:
             results = [r for outcome in self.outcomes for r in outcome.results]
             k = self.compress or self.outcomes[0].scenario.compress
             run = RunResult(compress=k, started_at=self.started_at, scenarios=results)
-            lines.append(f"reports: {write_json(self.report_dir, run)}, {write_junit(self.report_dir, run)}")
+            from harness.report.html import write_html  # matplotlib: imported only when a report is written
+
+            written = [write_json(self.report_dir, run), write_junit(self.report_dir, run),
+                       write_html(self.report_dir, run)]  # fmt: skip
+            lines.append(f"reports: {', '.join(str(path) for path in written)}")
         return lines

@@ -39,6 +39,9 @@ class ReportExpectation(_Loose):
     passed: bool
     reason: str = ""
     measured_s: float | None = None
+    budget_s: float | None = None
+    receiver: str | None = None
+    outcome: str | None = None
 
 
 class ReportPhase(_Loose):
@@ -62,6 +65,7 @@ class ReportAlert(_Loose):
 class ReportScenario(_Loose):
     name: str
     lane: str = "0"
+    verdict: str = ""
     phases: list[ReportPhase] = []
     alerts: list[ReportAlert] = []
 
@@ -71,7 +75,9 @@ class Report(_Loose):
 
     verdict: str
     compress: float = 1.0
+    started_at: str | None = None
     scenarios: list[ReportScenario] = []
+    versions: dict[str, object] | None = None
 
     @classmethod
     def load(cls, path: Path) -> Report:
@@ -97,7 +103,8 @@ class Change(BaseModel):
     detail: str
 
 
-def _key(scenario: ReportScenario) -> str:
+def scenario_key(scenario: ReportScenario) -> str:
+    """The scenario's name, with the lane unless it is the first or only one (``below-threshold[b]``)."""
     return scenario.name if scenario.lane in ("", "0", "a") else f"{scenario.name}[{scenario.lane}]"
 
 
@@ -133,8 +140,8 @@ def compare_reports(old: Report, new: Report, tolerance: float = 0.25, slack_s: 
         []
     """
     changes: list[Change] = []
-    old_by_key = {_key(s): s for s in old.scenarios}
-    new_by_key = {_key(s): s for s in new.scenarios}
+    old_by_key = {scenario_key(s): s for s in old.scenarios}
+    new_by_key = {scenario_key(s): s for s in new.scenarios}
     for key in old_by_key.keys() - new_by_key.keys():
         changes.append(Change(level="info", scenario=key, what="scenario", detail="only in the old report"))
     for key in new_by_key.keys() - old_by_key.keys():

@@ -117,3 +117,41 @@ def test_lanes_share_a_stack_but_are_judged_apart(drills: dict[str, list[Scenari
     assert fired_a.passed, fired_a.reason
     assert not fired_b.passed and "never pending" in fired_b.reason
     assert all(t.labels.get("lane", "a") == "a" for t in lane_a.timeline.transitions)
+
+
+def test_the_rule_value_is_sampled_at_every_evaluation(drills: dict[str, list[ScenarioResult]]) -> None:
+    """The report's charts need the rule's value at each evaluation (15s, 0.5 s wall at x30): a fixed cadence."""
+    for result in [*drills["faulty"], *drills["lanes"]]:
+        evaluation_s = 15 / result.timeline.k
+        for rule in result.timeline.rules_info:
+            times = [s.t for s in result.timeline.expr_samples if s.alert == rule.alert]
+            expected = result.timeline.end / evaluation_s
+            assert len(times) >= 0.9 * expected, f"{result.name}[{result.lane}] {rule.alert}: {len(times)} samples"
+    lane_a, lane_b = drills["lanes"]
+    assert len(lane_a.timeline.expr_samples) == len(lane_b.timeline.expr_samples), "each lane gets every sample"
+
+
+def test_report_html_charts_every_alert_of_the_drill(result: ScenarioResult, tmp_path: Path) -> None:
+    """report.html on the real drill: one chart per alert, holding what Prometheus and Alertmanager did."""
+    from datetime import UTC, datetime
+
+    from harness.drill.result import RunResult
+    from harness.report.html import write_html
+    from tests.unit.html_checks import charts, groups, parse_valid, path_points, title
+
+    page = write_html(tmp_path, RunResult(compress=30, started_at=datetime.now(UTC), scenarios=[result]))
+    found = {chart.attrib["aria-label"].removesuffix(" over the drill"): chart for chart in charts(parse_valid(
+        page.read_text()))}  # fmt: skip
+    rules = [r.alert for r in result.timeline.rules_info]
+    assert sorted(found) == sorted(rules)
+    good = groups(found["GoodErrorRate"])
+    samples = [s for s in result.timeline.expr_samples if s.alert == "GoodErrorRate" and s.value is not None]
+    assert path_points(good["value"]) == len(samples) and "threshold" in good
+    assert title(good["fault-2"]).startswith("faults applied at") and "error(operation=track, rate=0.08)" in title(
+        good["fault-2"]
+    )
+    assert any(key.startswith("pending-") for key in good) and any(key.startswith("firing-") for key in good)
+    notified = [title(good[key]) for key in good if key.startswith("notification-")]
+    assert notified and all("team-customerio" in text for text in notified)
+    assert [key for key in good if key.startswith("budget-")] == ["budget-0", "budget-1"]  # fires 9m, notification
+    assert "no-samples" in groups(found["MisspeltMetric"]), "a rule without data says so instead of a flat line"

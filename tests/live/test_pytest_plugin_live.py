@@ -1,5 +1,5 @@
 """`pytest` on a directory of drill YAMLs, for real: two drills on one shared stack, one test per expectation,
-a failure explained with its timeline, report.json and JUnit written, nothing left running.
+a failure explained with its timeline, report.json, JUnit and report.html written, nothing left running.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.browser_support import visit
 from tests.conftest import child_pids
+from tests.unit.html_checks import XHTML, charts, parse_valid, texts
 
 pytestmark = pytest.mark.live
 pytest_plugins = ["pytester"]
@@ -103,11 +105,20 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             "*firing   -> team-customerio  TrackErrors",
         ]
     )
-    # Three drills and the fixture tests, all on the stack the first drill started.
-    assert "3 drill(s) on 1 stack start(s), 3 reuse(s)" in output
+    # Two drills (the Python test's drill_2_quiet.yaml is the collected one: it runs once) and the fixture tests,
+    # all on the stack the first drill started.
+    assert "2 drill(s) on 1 stack start(s), 2 reuse(s)" in output
     report = json.loads((pytester.path / "out" / "report.json").read_text())
-    assert [s["name"] for s in report["scenarios"]] == ["plugin-fires", "plugin-quiet", "plugin-quiet"]
+    assert [s["name"] for s in report["scenarios"]] == ["plugin-fires", "plugin-quiet"]
     assert report["verdict"] == "fail"
+    # report.html beside it: a chart per alert of each drill (TrackErrors, NeverFires), valid and opened in
+    # Chromium offline with no console errors.
+    html = pytester.path / "out" / "report.html"
+    root = parse_valid(html.read_text())
+    assert len(charts(root)) == 2 * 2
+    assert [texts(h).split()[0:2] for h in root.iter(f"{XHTML}h2")][:1] == [["FAIL", "plugin-fires"]]
+    seen = visit(html, pytester.path / "report.png", full_page=True)
+    assert (seen.console, seen.page_errors, seen.refused) == ([], [], [])
     junit = ET.parse(pytester.path / "junit.xml").getroot()
     cases = junit.findall(".//testcase")
     assert len(cases) == 9

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from harness.drill.model import Phase
-from harness.drill.observe import _peaks, scan_lines
+from harness.drill.observe import MAX_SCOPES, Observer, _peaks, next_sample_due, reduce_series, scan_lines
 from harness.drill.run import faults_for, in_lane, lane_names
 from harness.pii import PiiPolicy
+from harness.stack.clients import Sample
 
 
 def test_lane_names() -> None:
@@ -74,3 +75,56 @@ def test_pii_scan_reads_only_its_phase(tmp_path: Path) -> None:
     log.write_text(first + json.dumps({"body": {"email": "[REDACTED]", "userId": 7}}) + "\n")
     assert scan_lines(log, len(first), log.stat().st_size, PiiPolicy.of()) == (1, [])
     assert scan_lines(log, 0, len(first), PiiPolicy.of())[1] == ["stub.log:1: body.email holds a value"]
+
+
+def test_a_sample_keeps_one_peak_per_lane_scope_and_lanes_get_the_same_peaks() -> None:
+    # A rule by (operation, status, lane, instance): 600 series per sample, of which a lane's peak is all the
+    # report and the judge use.
+    series = [
+        ({"lane": lane, "instance": f"127.0.0.1:{port}", "operation": f"op{op}", "status": "error"}, op / 100 + port)
+        for lane, port in (("a", 1), ("b", 2), ("c", 3))
+        for op in range(200)
+    ]
+    reduced = reduce_series(series)
+    assert len(reduced) == 3
+    for lane in ("a", "b", "c"):
+        belongs = lambda labels, lane=lane: labels.get("lane") == lane  # noqa: E731
+        assert _peaks([("A", 1.0, reduced)], belongs) == _peaks([("A", 1.0, series)], belongs)
+    aggregated = reduce_series([({"operation": "x"}, 0.2), ({"operation": "y"}, 0.3)])
+    assert aggregated == [({}, 0.3)], "aggregated away from lanes: one peak for every lane"
+
+
+def test_a_sample_holds_at_most_max_scopes_keeping_the_highest() -> None:
+    series = [({"instance": f"10.0.0.1:{i}"}, float(i)) for i in range(500)]
+    reduced = reduce_series(series)
+    assert len(reduced) == MAX_SCOPES
+    assert min(value for _, value in reduced) == 500 - MAX_SCOPES
+
+
+def test_observer_memory_is_bounded_by_scopes_not_series() -> None:
+    class Prometheus:
+        def query(self, expr: str) -> list[Sample]:
+            return [Sample({"lane": "a", "operation": f"op{i}"}, i / 1000) for i in range(1000)]
+
+    observer = Observer(Prometheus(), lambda: 1.0, 0.1, {"A": "x"}, 0.5, 1.0)  # type: ignore[arg-type]
+    observer.watch_metrics(["q"])
+    for _ in range(10):
+        observer._sample()
+    assert all(len(series) == 1 for _, _, series in observer._expr_series + observer._metric_series)
+    assert [s.value for s in observer.expr_samples()] == [0.999] * 10
+    assert [s.value for s in observer.metric_samples()] == [0.999] * 10
+
+
+def test_samples_keep_a_fixed_cadence_one_per_evaluation_interval() -> None:
+    # Polls every 0.2 s, evaluation every 0.5 s: due times stay on the 0.5 s grid, never drifting by a poll.
+    due, taken = 0.0, []
+    for poll in range(1, 61):  # as Observer._loop does
+        now = 100 + poll * 0.2
+        if now >= due:
+            taken.append(now)
+            due = next_sample_due(due, now, 0.5)
+    # 12 s of polls: a sample in every 0.5 s evaluation interval (24), none missed for the poll's granularity.
+    assert len(taken) == 24
+    assert all(sum(1 for t in taken if start <= t < start + 0.5) == 1 for start in (100.2 + 0.5 * i for i in range(23)))
+    # Far behind (a stalled poll): restart from now instead of sampling in a burst.
+    assert next_sample_due(1.0, 5.0, 0.5) == 5.5
