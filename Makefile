@@ -37,6 +37,7 @@ bench: setup
 	$(VENV)/python benchmarks/shared_stack.py
 	$(VENV)/python benchmarks/stub_throughput.py
 	$(VENV)/python benchmarks/drill_overhead.py
+	$(VENV)/python benchmarks/flap_rate.py
 	$(VENV)/python benchmarks/report_render.py
 
 clean:

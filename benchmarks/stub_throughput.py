@@ -20,7 +20,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,7 +32,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.net import free_port
+from harness import workdir as harness_workdir  # noqa: E402
+from harness.net import free_port  # noqa: E402
 from harness.stub.app import SIMULATED_HEADER  # noqa: E402
 from harness.stub.process import StubProcess  # noqa: E402
 
@@ -147,7 +147,7 @@ def otlp_sink() -> Iterator[tuple[str, str]]:
         finally:
             server.shutdown()
         return
-    workdir = Path(tempfile.mkdtemp(prefix="firedrill-bench-jaeger-"))
+    workdir = harness_workdir.make_dir("bench-jaeger")
     otlp, query, grpc = free_port(), free_port(), free_port()
     config = {
         "service": {
@@ -188,7 +188,7 @@ def otlp_sink() -> Iterator[tuple[str, str]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+        harness_workdir.remove_dir(workdir)
 
 
 def _line(mode: str, rps: float, p50: float, p99: float, errors: int, target: int) -> str:

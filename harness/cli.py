@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from harness import workdir
 from harness.errors import FiredrillError, InputError, Interrupted
 
 
@@ -130,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     Every firedrill error is printed as one line per problem; a traceback only with ``--debug``.
     """
     args = build_parser().parse_args(argv)
+    # What an earlier run killed with SIGKILL left behind: its directories and the processes they recorded.
+    for line in workdir.reap():
+        print(f"firedrill: removed {line}", file=sys.stderr)
     try:
         return int(args.handler(args))
     except Interrupted as exc:

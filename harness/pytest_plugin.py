@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from harness import workdir
 from harness.drill.expectations import Expectation
 from harness.drill.model import Scenario, load_scenario
 from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
@@ -59,6 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for line in workdir.reap():  # what a killed earlier run left behind
+        print(f"firedrill: removed {line}")
     config.addinivalue_line("markers", "firedrill: a firedrill drill expectation (added to every drill test)")
     for tag, meaning in _KNOWN_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")

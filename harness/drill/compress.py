@@ -17,15 +17,19 @@ waits are shortened. Hence
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import promql_parser as pp
 import yaml
 from pydantic import BaseModel
 
 from harness.drill.plan import DEFAULT_SCRAPE_S, MIN_INTERVAL_S, TimeScale
+from harness.errors import InputError
 from harness.promql.duration import format_duration, parse_duration_s
 from harness.promql.expr import DurationRole, PromQLPrinter, format_number, top_level_comparison, unparen
+
+if TYPE_CHECKING:
+    from harness.drill.model import Scenario
 
 Severity = Literal["info", "warning", "scaled", "changes-meaning"]
 
@@ -310,3 +314,24 @@ def compress_rule_file(
         scale_window_sums=scale_window_sums,
         scale_horizons=scale_horizons,
     )
+
+
+def compress_scenario_rules(
+    scenario: Scenario, k: float, work: Path
+) -> tuple[list[Path], list[AlertRuleInfo], list[CompressionNote]]:
+    """Each rule file rewritten for factor k into `work`, with per-alert timing info and compression notes."""
+    rule_files: list[Path] = []
+    rules_info: list[AlertRuleInfo] = []
+    notes: list[CompressionNote] = []
+    for index, rule_path in enumerate(scenario.rules):
+        try:
+            compressed = compress_rule_file(rule_path, k, scenario.scrape_interval)
+        except ValueError as exc:
+            raise InputError.at(str(rule_path), 0, f"cannot compress its rules ({exc}); run it with --compress 1") \
+                from None  # fmt: skip
+        out = work / f"{index:02d}-{rule_path.name}"
+        out.write_text(compressed.yaml_text)
+        rule_files.append(out)
+        rules_info += compressed.alerts
+        notes += compressed.notes
+    return rule_files, rules_info, notes

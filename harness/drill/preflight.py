@@ -84,6 +84,8 @@ def _profile(scenario: Scenario, doc: YamlDoc) -> tuple[Profile | None, list[Pro
     try:
         return load_profile(scenario.target.profile, scenario.base_dir), []
     except ProfileError as exc:
+        if all(not p.file for p in exc.problems):  # not found: the scenario's line says so
+            return None, [doc.problem(("target", "profile"), p.message) for p in exc.problems]
         here = doc.problem(("target", "profile"), f"profile {scenario.target.profile!r} cannot be used (below)")
         return None, [here, *exc.problems]
 
@@ -189,6 +191,9 @@ def _alertmanager(scenario: Scenario, doc: YamlDoc, programs: bool) -> list[Prob
         return [Problem(str(path), 0, "not UTF-8 text; expected an Alertmanager YAML config")]
     except InputError as exc:
         return exc.problems
+    duplicates = am.duplicate_keys()  # YAML keeps the last; Alertmanager refuses the file: say which key, where
+    if duplicates:
+        return duplicates
     if not isinstance(am.data, dict) or not isinstance(am.data.get("route"), dict):
         return [am.problem((), "an Alertmanager config needs a top-level route: mapping; add one")]
     problems = _durations(am, ("global",), ("resolve_timeout",)) + _route_durations(am, am.data["route"], ("route",))

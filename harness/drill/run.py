@@ -11,10 +11,7 @@ its result is ``error`` with the component named, and nothing is judged.
 from __future__ import annotations
 
 import re
-import shutil
-import string
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -23,16 +20,18 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness import interrupt
-from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_rule_file
+from harness import interrupt, workdir
+from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_scenario_rules
 from harness.drill.health import Watchdog
 from harness.drill.judge import judge
+from harness.drill.lanes import faults_for, in_lane, lane_names
 from harness.drill.model import Phase, Scenario
+from harness.drill.noise import RatioRule, measure_event_rates, noise_notes
 from harness.drill.observe import LogSource, Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
 from harness.drill.result import DrillError, ScenarioResult
 from harness.drill.timeline import PhaseWindow, Timeline, describe_fault
-from harness.errors import ComponentError, InputError
+from harness.errors import ComponentError
 from harness.load import LoadPhase, LocustRun
 from harness.pii import PiiPolicy
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
@@ -83,10 +82,6 @@ class RunOptions:
     images: dict[Component, str] = field(default_factory=dict)
 
 
-def lane_names(count: int) -> list[str]:
-    return list(string.ascii_lowercase[:count]) if count <= 26 else [str(i) for i in range(count)]
-
-
 def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult]:
     """Run one scenario live and judge it; one result per lane.
 
@@ -135,6 +130,8 @@ class Drill:
     observer: Observer | None = None
     collector: PhaseCollector | None = None
     windows: list[PhaseWindow] = field(default_factory=list)
+    # Per faulty phase, each ratio rule's denominator rate (events/s) as the load really drove it.
+    event_rates: list[tuple[Phase, RatioRule, float]] = field(default_factory=list)
     observed: list[PhaseObservations] = field(default_factory=list)
     origin_mono: float = 0.0
     origin_wall: float = 0.0
@@ -152,12 +149,12 @@ class Drill:
             work = options.keep_dir / scenario.name
             work.mkdir(parents=True, exist_ok=True)
         else:
-            work = Path(tempfile.mkdtemp(prefix=f"firedrill-{scenario.name}-"))
+            work = workdir.make_dir(scenario.name)
         try:
             rule_files, rules_info, notes = compress_scenario_rules(scenario, scenario.compress, work)
         except BaseException:
             if options.keep_dir is None:
-                shutil.rmtree(work, ignore_errors=True)
+                workdir.remove_dir(work)
             raise
         drill = cls(scenario, options, plan, work, rule_files, rules_info, notes, lane_names(scenario.target.lanes))
         drill.profile = scenario.profile()
@@ -165,7 +162,7 @@ class Drill:
 
     def __enter__(self) -> Drill:
         if self.options.keep_dir is None:
-            self.cleanup.callback(shutil.rmtree, self.work, ignore_errors=True)
+            self.cleanup.callback(workdir.remove_dir, self.work)
         else:
             self.options.messages.append(f"{self.scenario.name}: working files kept in {self.work}")
         return self
@@ -303,6 +300,7 @@ class Drill:
                 self._report_progress(phase, index, now, end_at, faults)
                 interrupt.sleep(min(0.25, max(0.0, end_at - now)), f"phase {phase.name} of {self.scenario.name}")
             self.collector.phase_ended()
+            self._measure_event_rates(phase)
             window = PhaseWindow(name=phase.name, start=start, end=self.clock(), faults=faults,
                                  faults_applied_at=applied)  # fmt: skip
             self.windows.append(window)
@@ -310,6 +308,15 @@ class Drill:
         if pending is not None:
             self.observed.append(self.collector.collect(*pending))
         watchdog.check()
+
+    def _measure_event_rates(self, phase: Phase) -> None:
+        if self.stack is not None:
+            self.event_rates += measure_event_rates(self.stack.prometheus, self.rules_info, phase)
+
+    def _noise_notes(self) -> list[CompressionNote]:
+        notes = noise_notes(self.event_rates, self.scenario.compress)
+        self.options.messages += [f"{self.scenario.name}: warning: {note.message}" for note in notes]
+        return notes
 
     def _report_progress(self, phase: Phase, index: int, now: float, end_at: float, faults: list[dict]) -> None:
         if self.options.on_progress is None or self.observer is None:
@@ -353,6 +360,7 @@ class Drill:
         return out
 
     def judge(self) -> list[ScenarioResult]:
+        self.notes = self.notes + self._noise_notes()
         tolerance_s = self.options.tolerance_s
         if tolerance_s is None:
             tolerance_s = max(0.05, min(0.25, self.plan.evaluation_interval_s / 4)) + self.plan.scrape_interval_s
@@ -377,32 +385,6 @@ class Drill:
                                error=error) for tl in timelines]  # fmt: skip
 
 
-def compress_scenario_rules(
-    scenario: Scenario, k: float, work: Path
-) -> tuple[list[Path], list[AlertRuleInfo], list[CompressionNote]]:
-    """Each rule file rewritten for factor k into `work`, with per-alert timing info and compression notes."""
-    rule_files: list[Path] = []
-    rules_info: list[AlertRuleInfo] = []
-    notes: list[CompressionNote] = []
-    for index, rule_path in enumerate(scenario.rules):
-        try:
-            compressed = compress_rule_file(rule_path, k, scenario.scrape_interval)
-        except ValueError as exc:
-            raise InputError.at(str(rule_path), 0, f"cannot compress its rules ({exc}); run it with --compress 1") \
-                from None  # fmt: skip
-        out = work / f"{index:02d}-{rule_path.name}"
-        out.write_text(compressed.yaml_text)
-        rule_files.append(out)
-        rules_info += compressed.alerts
-        notes += compressed.notes
-    return rule_files, rules_info, notes
-
-
-def faults_for(phase: Phase, lane: str, k: float = 1.0) -> list[dict[str, object]]:
-    """The phase's faults for one lane, as the control API takes them (a fault with ``lanes`` only there)."""
-    return [to_control(fault, k) for fault in phase.faults if fault.lanes is None or lane in fault.lanes]
-
-
 def service_urls_env(urls: dict[str, str]) -> dict[str, str]:
     """Every service's URL for Locust: ``FIREDRILL_URL_TOKPULSE_API=http://127.0.0.1:PORT``.
 
@@ -412,13 +394,4 @@ def service_urls_env(urls: dict[str, str]) -> dict[str, str]:
     return {"FIREDRILL_URL_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): url for name, url in urls.items()}
 
 
-def in_lane(labels: dict[str, str], lane: str, addresses: set[str]) -> bool:
-    """An alert belongs to a lane by its lane or instance label; one that aggregated both away to all lanes."""
-    if "lane" in labels:
-        return labels["lane"] == lane
-    if "instance" in labels:
-        return labels["instance"] in addresses
-    return True
-
-
-__all__ = ["CompressionNote", "Drill", "Progress", "RunOptions", "run_scenario"]
+__all__ = ["CompressionNote", "Drill", "Progress", "RunOptions", "faults_for", "in_lane", "lane_names", "run_scenario"]

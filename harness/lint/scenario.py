@@ -1,7 +1,7 @@
 """Scenario mode: what the drill checks (``drill/*``) see of one scenario: its expectations with their lines, the
 rules they name, the routing of its Alertmanager config, and its faults.
 
-The fault model is being rewritten (issue 12); everything lint reads of a fault goes through :func:`fault_rate`.
+What a fault hits is read through :func:`harness.stub.faults.hit_fraction`, shared with the drill.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from harness.lint.checks.base import LintContext
 from harness.lint.model import Finding, Query, Rule, Severity
 from harness.lint.routes import Routing
 from harness.lint.source import display_path
-from harness.stub.faults import AnyFault, ErrorFault, EventFault
 from harness.yamlsrc import YamlDoc
 
 
@@ -102,21 +101,3 @@ class DrillContext:
         """A finding at the scenario line of ``loc``."""
         return Finding(file=self.file, line=self.doc.line(loc), check=check, severity=severity, message=message,
                        suggestion=suggestion)  # fmt: skip
-
-
-def fault_rate(faults: list[AnyFault]) -> float | None:
-    """The fraction of requests (or events) the phase's faults hit, when they agree on one.
-
-    >>> from harness.stub.faults import parse_fault
-    >>> fault_rate([parse_fault({"kind": "error", "operation": "track", "rate": 0.08})])
-    0.08
-    >>> fault_rate([parse_fault({"kind": "event", "event": "email_bounced", "fraction": 0.1})])
-    0.1
-    """
-    rates = set()
-    for fault in faults:
-        value = fault.rate if isinstance(fault, ErrorFault) else fault.fraction if isinstance(fault, EventFault) \
-            else None  # fmt: skip
-        if isinstance(value, int | float) and 0 < value <= 1:
-            rates.add(float(value))
-    return rates.pop() if len(rates) == 1 else None

@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import workdir
 from harness.errors import FiredrillError
 from harness.proc import terminate
 from harness.stack import teardown
@@ -63,7 +62,7 @@ class LocustRun:
         self.phases = phases
         self.processes = processes
         self.env = env or {}
-        self._dir = Path(tempfile.mkdtemp(prefix="firedrill-locust-"))
+        self._dir = workdir.make_dir("locust")
         self._popen: subprocess.Popen[bytes] | None = None
         self._handle: int | None = None
 
@@ -100,6 +99,7 @@ class LocustRun:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        workdir.record_child(self._dir, self._popen.pid)
         return self
 
     def stats(self) -> LoadStats:
@@ -134,7 +134,7 @@ class LocustRun:
         if self._handle is not None:
             teardown.unregister(self._handle)
             self._handle = None
-        shutil.rmtree(self._dir, ignore_errors=True)
+        workdir.remove_dir(self._dir)
 
     def __enter__(self) -> LocustRun:
         return self.start()

@@ -25,7 +25,11 @@ def amtool_problem(file: str, lines: list[str], output: str) -> Problem:
     >>> amtool_problem("am.yml", ["route:", "  receiver: pager"], 'FAILED: undefined receiver "pager" used in route')
     Problem(file='am.yml', line=2, message='undefined receiver "pager" used in route')
     """
-    text = " ".join(line.strip() for line in output.splitlines() if "FAILED" in line) or output.strip()
+    lines_out = [line.strip() for line in output.splitlines() if line.strip()]
+    at = next((i for i, line in enumerate(lines_out) if "FAILED" in line), None)
+    failed = lines_out[at : at + 2] if at is not None else lines_out
+    # A message that ends with ":" continues on the next line ("yaml: unmarshal errors:" then the error).
+    text = failed[0] + (" " + failed[1] if len(failed) > 1 and failed[0].endswith(":") else "") if failed else ""
     message = text.split("FAILED:", 1)[-1].strip() or "amtool check-config failed"
     line = 1
     if match := re.search(r"line (\d+)", message):

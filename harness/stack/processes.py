@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
+from harness import workdir as harness_workdir
 from harness.errors import StackError
 from harness.proc import describe_returncode, terminate
 from harness.stack.launch import Launch, Wiring, loopback_ports
@@ -31,7 +31,8 @@ INSTALL_HINTS: dict[Component, str] = {
     Component.GRAFANA: "install Grafana so `grafana` is on PATH, or use --stack containers",
 }
 
-_EXTRA_LOCATIONS = [Path.home() / "go" / "bin", Path(__file__).resolve().parents[2] / ".tools" / "bin"]
+# Where set-up installs tools when /usr/local/bin is not writable, and where `go install` puts them.
+_EXTRA_LOCATIONS = [Path.home() / ".local" / "bin", Path.home() / "go" / "bin"]
 
 
 def find_binary(component: Component) -> str | None:
@@ -98,7 +99,7 @@ class ProcessProvider(Provider):
     name = "processes"
 
     def __init__(self) -> None:
-        self._root = Path(tempfile.mkdtemp(prefix="firedrill-stack-"))
+        self._root = harness_workdir.make_dir("stack")
         self._ports: dict[Component, dict[str, int]] = {}
 
     def check(self, spec: StackSpec) -> None:
@@ -150,13 +151,14 @@ class ProcessProvider(Provider):
                 env=env,
                 start_new_session=True,
             )
+        harness_workdir.record_child(self._root, popen.pid)
         return LocalProcess(launch.component, popen, log_path, self._ports[launch.component])
 
     def forget_data(self, component: Component) -> None:
         shutil.rmtree(self.dirs(component)[1], ignore_errors=True)
 
     def close(self) -> None:
-        shutil.rmtree(self._root, ignore_errors=True)
+        harness_workdir.remove_dir(self._root)
 
 
 def _write_files(files: dict[str, bytes]) -> None:

@@ -180,3 +180,21 @@ def to_control(fault: AnyFault, k: float = 1.0) -> dict[str, Any]:
         body.pop("over", None)
         body["over_s"] = fault.over / k
     return body
+
+
+def hit_fraction(faults: list[AnyFault]) -> float | None:
+    """The fraction of runs (or events) a phase's faults hit, when they agree on one (error rates, event
+    fractions); None when they do not say or disagree.
+
+    >>> hit_fraction([parse_fault({"kind": "error", "operation": "track", "rate": 0.08})])
+    0.08
+    >>> hit_fraction([parse_fault({"kind": "event", "event": "email_bounced", "fraction": 0.1})])
+    0.1
+    """
+    fractions = set()
+    for fault in faults:
+        value = fault.rate if isinstance(fault, ErrorFault) else fault.fraction if isinstance(fault, EventFault) \
+            else None  # fmt: skip
+        if value is not None and 0 < value <= 1:
+            fractions.add(float(value))
+    return fractions.pop() if len(fractions) == 1 else None

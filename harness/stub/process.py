@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +23,7 @@ from types import TracebackType
 import httpx
 
 from harness import interrupt
+from harness import workdir as harness_workdir
 from harness.errors import ComponentError
 from harness.net import free_port
 from harness.proc import describe_returncode, log_tail, terminate
@@ -77,7 +76,7 @@ class StubProcess:
         self.ports = {name: wanted.get(name) or free_port() for name in self.profile.service_names}
         self.otlp_endpoint = otlp_endpoint
         self._own_workdir = workdir is None
-        self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="firedrill-stub-"))
+        self.workdir = Path(workdir) if workdir else harness_workdir.make_dir("stub")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_dir = self.workdir / "logs"
         self.output_file = self.workdir / "stdout.log"
@@ -160,6 +159,7 @@ class StubProcess:
         with open(self.output_file, "wb") as out:
             self._proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT,
                                           stdin=subprocess.DEVNULL, env=env, start_new_session=True)  # fmt: skip
+        harness_workdir.record_child(self.workdir, self._proc.pid)
         atexit.register(self.stop)
         try:
             self._wait_healthy()
@@ -208,7 +208,7 @@ class StubProcess:
         if proc is not None:
             terminate(proc)
         if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            harness_workdir.remove_dir(self.workdir)
 
     def __enter__(self) -> StubProcess:
         return self.start()

@@ -23,16 +23,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import shutil
 import socket
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import uvicorn
 
+from harness import workdir
 from harness.errors import InputError
 from harness.net import is_loopback
 from harness.stub.app import create_app
@@ -55,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed for fault, label and latency random draws")
     parser.add_argument("--compress", type=float, default=1.0, help="time compression of the drill (summary windows)")
     parser.add_argument("--no-redact", dest="redact", action="store_false", help="log without PII redaction")
+    parser.add_argument("--keep", action="store_true", help="keep the default log directory on exit (prints it)")
 
 
 def _fail(message: str) -> int:
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot bind {host}: {exc.strerror}")
     ports = {name: sock.getsockname()[1] for name, sock in sockets.items()}
     made_dir = args.log_dir is None
-    log_dir: Path = args.log_dir or Path(tempfile.mkdtemp(prefix="firedrill-stub-"))
+    log_dir: Path = args.log_dir or workdir.make_dir("stub", keep=args.keep)
     providers = {name: build_tracer_provider(name, args.lane, otlp_endpoint=args.otlp_endpoint)
                  for name in profile.service_names}  # fmt: skip
     app = create_app(profile, lane=args.lane, seed=args.seed, k=args.compress, providers=providers, log_dir=log_dir,
@@ -146,8 +146,10 @@ def run(args: argparse.Namespace) -> int:
         app.stub.close()
         for sock in sockets.values():
             sock.close()
-        if made_dir:
-            shutil.rmtree(log_dir, ignore_errors=True)
+        if made_dir and not args.keep:
+            workdir.remove_dir(log_dir)
+        elif made_dir:
+            print(f"firedrill stub: logs kept in {log_dir}", flush=True)
     return 0
 
 

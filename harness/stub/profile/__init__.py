@@ -127,7 +127,7 @@ def resolve_profile_path(profile: str | Path, base_dir: Path | None = None) -> P
     for candidate in _candidates(text, base_dir):
         if candidate.is_file():
             return candidate.resolve()
-    named = {p.stem for d in _name_dirs(base_dir) for p in d.glob("*.yaml")}
+    named = {p.stem for d in _name_dirs(None) for p in d.glob("*.yaml")}
     known = sorted(named | {p.parent.name for root in _roots() for p in (root / "fixtures").glob("*/profile.yaml")})
     raise ProfileError(f"unknown profile {text!r}; known: {', '.join(known) or 'none'} (searched "
                        "FIREDRILL_PROFILES_DIR, the scenario's directory, fixtures/profiles and fixtures/NAME/; "

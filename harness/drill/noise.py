@@ -1,0 +1,148 @@
+"""Compression noise: a ratio over a window compressed k times holds k times fewer events at the same load.
+
+A rule like ``errors / requests over [5m] > 0.05`` measures a proportion. With N events in its window and a
+true error fraction p, the ratio's standard error is sqrt(p(1-p)/N). Production's 5m window holds k times the
+events of the drill's compressed one, so the drill's ratio is sqrt(k) times noisier: a fault close to the
+threshold can cross it, fall back (the alert goes pending, then inactive) and flap where production would not.
+From the load the drill observed, this estimates N per rule window during each faulty phase; when the gap
+between the fault's fraction and the threshold is within ``Z`` standard errors, it warns and names the largest
+safe factor, or the load the chosen factor would need.
+
+Example:
+    >>> rule = RatioRule("CioHighErrorRate", ">", 0.05, "sum(rate(total[10s]))", 10.0)
+    >>> note = noise_note(rule, k=60, fraction=0.08, events_per_s=16.0, phase="burst")
+    >>> note is not None and "largest safe factor is x" in note.message
+    True
+    >>> noise_note(rule, k=30, fraction=0.30, events_per_s=16.0, phase="burst") is None
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import promql_parser as pp
+
+from harness.drill.compress import AlertRuleInfo, CompressionNote
+from harness.drill.model import Phase
+from harness.promql.duration import human_duration, td_seconds
+from harness.promql.expr import PromQLPrinter
+from harness.stack.clients import PrometheusClient, QueryRejected
+from harness.stub.faults import hit_fraction
+
+# How many standard errors the fault's fraction must stand from the threshold for the ratio not to flap.
+Z = 3.0
+
+
+@dataclass(frozen=True)
+class RatioRule:
+    """An alert whose value is a ratio of per-second rates, and the window those rates look over (wall time)."""
+
+    alert: str
+    op: str
+    threshold: float
+    denominator: str
+    window_wall_s: float
+    value_expr: str = ""
+
+
+def _range_s(node: pp.Expr) -> float | None:
+    """The range of the first range selector inside ``node`` (seconds)."""
+    if isinstance(node, pp.MatrixSelector):
+        return td_seconds(node.range)
+    for name in ("expr", "lhs", "rhs"):
+        child = getattr(node, name, None)
+        if isinstance(child, pp.Expr):
+            found = _range_s(child)
+            if found:
+                return found
+    for child in getattr(node, "args", None) or []:
+        found = _range_s(child)
+        if found:
+            return found
+    return None
+
+
+def ratio_rules(rules: list[AlertRuleInfo]) -> list[RatioRule]:
+    """The rules whose value is ``A / B`` over a range (a proportion of events), with a threshold below 1."""
+    found = []
+    for rule in rules:
+        if not rule.value_expr or rule.threshold is None or rule.op is None or not 0 < rule.threshold < 1:
+            continue
+        try:
+            node = pp.parse(rule.value_expr)
+        except Exception:  # a value expression promql-parser cannot read is simply not checked here
+            continue
+        while isinstance(node, pp.ParenExpr):
+            node = node.expr
+        if not isinstance(node, pp.BinaryExpr) or str(node.op) != "/":
+            continue
+        window = _range_s(node.rhs)
+        if window:
+            denominator = PromQLPrinter().print(node.rhs)
+            found.append(RatioRule(rule.alert, rule.op, rule.threshold, denominator, window, rule.value_expr))
+    return found
+
+
+def noise_note(rule: RatioRule, k: float, fraction: float, events_per_s: float, phase: str) -> CompressionNote | None:
+    """A warning when ``fraction`` is within Z standard errors of the threshold at factor ``k``; else None."""
+    if events_per_s <= 0 or not 0 < fraction < 1:
+        return None
+    gap = abs(fraction - rule.threshold)
+    variance = fraction * (1 - fraction)
+    events = events_per_s * rule.window_wall_s
+    if gap >= Z * math.sqrt(variance / events):
+        return None
+    window_prod = rule.window_wall_s * k
+    safe_k = events_per_s * window_prod * gap**2 / (Z**2 * variance)
+    needed = k * Z**2 * variance / (gap**2 * window_prod)
+    side = "above" if fraction > rule.threshold else "below"
+    advice = (
+        f"the largest safe factor is x{max(1, math.floor(safe_k)):g}"
+        if safe_k >= 1
+        else "no factor is safe at this load (production's own window flaps)"
+    )
+    message = (
+        f"{rule.alert} in {phase}: at x{k:g} its {human_duration(rule.window_wall_s)} window (production "
+        f"{human_duration(window_prod)}) holds about {events:.0f} events ({events_per_s:.1f}/s); a fault of "
+        f"{fraction:.1%}, {side} the {rule.threshold:g} threshold by {gap:.1%}, is only "
+        f"{gap / math.sqrt(variance / events):.1f} standard errors away, so the ratio may cross back and the alert "
+        f"flap where production's would not; {advice}, or at x{k:g} a load of {needed:.0f} events/s"
+    )
+    return CompressionNote(rule=rule.alert, severity="warning", message=message)
+
+
+def measure_event_rates(
+    prometheus: PrometheusClient, rules: list[AlertRuleInfo], phase: Phase
+) -> list[tuple[Phase, RatioRule, float]]:
+    """Each ratio rule's denominator (events/s) as the load drove it, read at the end of a faulty phase."""
+    if hit_fraction(list(phase.faults)) is None:
+        return []
+    measured = []
+    for rule in ratio_rules(rules):
+        try:
+            rates = {_key(s.labels): s.value for s in prometheus.query(rule.denominator) if s.value >= 0}
+            values = {_key(s.labels): s.value for s in prometheus.query(rule.value_expr)} if rule.value_expr else {}
+        except QueryRejected:
+            continue
+        if not rates:
+            continue
+        # The series the fault drives has the highest ratio; without a match, the quietest (noisiest) series.
+        driven = max((key for key in values if key in rates), key=lambda key: values[key], default=None)
+        measured.append((phase, rule, rates[driven] if driven is not None else min(rates.values())))
+    return measured
+
+
+def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
+
+
+def noise_notes(measured: list[tuple[Phase, RatioRule, float]], k: float) -> list[CompressionNote]:
+    """The warnings for what :func:`measure_event_rates` found."""
+    notes = []
+    for phase, rule, rate in measured:
+        note = noise_note(rule, k, hit_fraction(list(phase.faults)) or 0.0, rate, phase.name)
+        if note is not None:
+            notes.append(note)
+    return notes

@@ -1,0 +1,44 @@
+"""Compression noise: which rules are ratios, and when a fault sits within the ratio's noise of the threshold."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from harness.drill.compress import compress_rule_file
+from harness.drill.noise import RatioRule, noise_note, ratio_rules
+
+ALERTS = Path(__file__).resolve().parents[2] / "fixtures" / "customerio" / "alerts.yml"
+
+
+def test_the_ratio_rules_of_customerio_at_x30() -> None:
+    rules = {r.alert: r for r in ratio_rules(compress_rule_file(ALERTS, 30).alerts)}
+    assert set(rules) == {"CioHighErrorRate", "CioHighBounceRate"}  # latency and queue rules are not ratios
+    error = rules["CioHighErrorRate"]
+    assert error.window_wall_s == 10 and error.threshold == 0.05 and error.op == ">"
+    assert error.denominator == 'sum by (instance, operation) (rate(customerio_requests_total[10s]))'
+
+
+def test_a_fault_within_three_standard_errors_warns_with_the_safe_factor_and_load() -> None:
+    rule = RatioRule("A", ">", 0.05, "sum(rate(t[10s]))", 10.0)
+    # 8% against 5% with 40 events/s: 400 events in the window, SE = sqrt(.08*.92/400) = 1.36%, gap 3% = 2.2 SE.
+    note = noise_note(rule, k=30, fraction=0.08, events_per_s=40, phase="burst")
+    assert note is not None and note.severity == "warning" and "2.2 standard errors" in note.message
+    safe_k = 40 * 300 * 0.03**2 / (9 * 0.08 * 0.92)
+    assert f"largest safe factor is x{math.floor(safe_k)}" in note.message
+    needed = 30 * 9 * 0.08 * 0.92 / (0.03**2 * 300)
+    assert f"a load of {needed:.0f} events/s" in note.message
+
+
+@pytest.mark.parametrize(("fraction", "rate"), [(0.30, 40), (0.08, 400), (0.0, 40)])
+def test_no_warning_when_the_fault_stands_clear_or_there_is_none(fraction: float, rate: float) -> None:
+    rule = RatioRule("A", ">", 0.05, "sum(rate(t[10s]))", 10.0)
+    assert noise_note(rule, k=30, fraction=fraction, events_per_s=rate, phase="burst") is None
+
+
+def test_below_threshold_faults_are_checked_too() -> None:
+    rule = RatioRule("A", ">", 0.05, "sum(rate(t[10s]))", 10.0)
+    note = noise_note(rule, k=30, fraction=0.04, events_per_s=40, phase="mild")
+    assert note is not None and "below the 0.05 threshold" in note.message
