@@ -18,7 +18,7 @@ def test_the_ratio_rules_of_customerio_at_x30() -> None:
     assert set(rules) == {"CioHighErrorRate", "CioHighBounceRate"}  # latency and queue rules are not ratios
     error = rules["CioHighErrorRate"]
     assert error.window_wall_s == 10 and error.threshold == 0.05 and error.op == ">"
-    assert error.denominator == 'sum by (instance, operation) (rate(customerio_requests_total[10s]))'
+    assert error.denominator == "sum by (instance, operation) (rate(customerio_requests_total[10s]))"
 
 
 def test_a_fault_within_three_standard_errors_warns_with_the_safe_factor_and_load() -> None:
