@@ -56,17 +56,23 @@ class Run:
     simulated_ms: float = 0.0
     trace_id: str = ""
     span_id: str = ""
+    # Values the request itself sent (ids, labels): only these can carry PII into the log.
+    given: frozenset[str] = frozenset()
 
 
 def new_run(service: ServiceState, op: Operation, inputs: RequestInputs, body: Any) -> Run:
     """Labels resolved, ids taken from the request (or made), faults planned."""
     spec = service.spec
     fixed = {"service": spec.name, "operation": op.name, "route": op.path or "", "method": op.method, **op.labels}
-    labels = service.stub.labels.request_labels(inputs, fixed)
-    request_id = (inputs.headers.get(spec.request_id_header.lower()) or uuid.uuid4().hex)[:128]
+    carried: set[str] = set()
+    labels = service.stub.labels.request_labels(inputs, fixed, carried)
+    sent_id = inputs.headers.get(spec.request_id_header.lower())
+    request_id = (sent_id or uuid.uuid4().hex)[:128]
     correlation = inputs.headers.get(spec.correlation_header.lower(), "") if spec.correlation_header else ""
+    given = carried | ({"request_id"} if sent_id else set()) | ({"correlation_id"} if correlation or sent_id else set())
     plan = service.stub.faults.plan(spec.name, op.name, labels)
-    return Run(service, op, labels, request_id, (correlation or request_id)[:128], body, plan, op.status)
+    return Run(service, op, labels, request_id, (correlation or request_id)[:128], body, plan, status=op.status,
+               given=frozenset(given))  # fmt: skip
 
 
 async def execute(run: Run, parent: Any, kind: SpanKind) -> None:
@@ -237,7 +243,7 @@ def log_run(run: Run, seconds: float) -> None:
         "path": run.op.path, "status_code": run.status, "duration_ms": round(seconds * 1000, 3), "body": body,
         "error": run.error,
     }  # fmt: skip
-    run.service.log.write(level, f"{run.op.name} {run.status}", fields, run.labels)
+    run.service.log.write(level, f"{run.op.name} {run.status}", fields, run.labels, carried=run.given)
 
 
 async def run_job(service: ServiceState, op: Operation, job: Job) -> None:

@@ -98,19 +98,29 @@ class LabelResolver:
                 self._pools.append(_Pool(name, spec.pool(), weights, [parse_source(s) for s in spec.from_]))
         self._by_name = {pool.name: pool for pool in self._pools}
 
-    def request_labels(self, inputs: RequestInputs, fixed: dict[str, str] | None = None) -> dict[str, str]:
-        """Every pool label for one request: fixed by the operation, carried by the request, or drawn."""
+    def request_labels(
+        self, inputs: RequestInputs, fixed: dict[str, str] | None = None, carried: set[str] | None = None
+    ) -> dict[str, str]:
+        """Every pool label for one request: fixed by the operation, carried by the request, or drawn.
+
+        The names of the labels whose values the request carried are added to ``carried``.
+        """
         labels = dict(fixed or {})
-        carried = inputs.baggage()
+        baggage = inputs.baggage() if "baggage" in inputs.headers else {}
         for pool in self._pools:
             if pool.name in labels:
                 continue
-            value = carried.get(pool.name)
+            value = baggage.get(pool.name)
             for kind, key in pool.sources:
                 if value is not None:
                     break
                 value = inputs.lookup(kind, key)
-            labels[pool.name] = value if value is not None else self._draw(pool)
+            if value is None:
+                labels[pool.name] = self._draw(pool)
+            else:
+                labels[pool.name] = value
+                if carried is not None:
+                    carried.add(pool.name)
         self._apply_follows(labels)
         return labels
 

@@ -1,7 +1,8 @@
 """JSON log lines in a service's own schema (firedrill json, pino, structlog, winston), PII redacted first.
 
-Each service gets its own non-propagating logger and file, so several stubs (or tests) in one process never
-write into each other's files.
+Each service writes its own file, one JSON object a line, flushed line by line (a drill scans the lines of each
+phase as soon as it ends). Lines go straight to the file: the logging module's machinery cost more than the rest
+of a request.
 
 Example:
     >>> import tempfile, pathlib, json
@@ -18,18 +19,18 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import json
-import logging
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from harness.pii import PiiPolicy
+from harness.pii import REDACTED, PiiPolicy
 from harness.stub.profile.logs import LogSchema
 
-_counter = itertools.count()
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
+# Canonical fields whose values come from the request (or a caller): the ones that can carry PII.
+_FROM_REQUEST = frozenset({"request_id", "correlation_id", "body", "error"})
+_IDS = frozenset({"request_id", "correlation_id"})
 
 
 class ServiceLog:
@@ -42,41 +43,56 @@ class ServiceLog:
         self.pii = PiiPolicy.of(schema.pii)
         self.redact = redact
         self._static = {"service": service, "lane": lane}
-        self._logger = logging.getLogger(f"harness.stub.log{next(_counter)}")
-        self._logger.setLevel(logging.INFO)
-        self._logger.propagate = False
-        handler: logging.Handler
-        if path is None:
-            handler = logging.NullHandler()
-        else:
+        self._lock = threading.Lock()
+        self._file: TextIO | None = None
+        if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        self._logger.addHandler(handler)
+            self._file = path.open("a", encoding="utf-8", buffering=1)  # line-buffered: each line reaches the file
 
-    def write(self, level: str, message: str, fields: dict[str, Any], labels: dict[str, str] | None = None) -> None:
-        """One line: canonical ``fields`` mapped to the schema's keys, the included labels, static fields."""
-        if not self._logger.isEnabledFor(_LEVELS.get(level, logging.INFO)):
+    def write(
+        self,
+        level: str,
+        message: str,
+        fields: dict[str, Any],
+        labels: dict[str, str] | None = None,
+        carried: frozenset[str] = frozenset(),
+    ) -> None:
+        """One line: canonical ``fields`` mapped to the schema's keys, the included labels, static fields.
+
+        What the request brought (its body, ids it sent, error text, and the labels in ``carried``) is redacted by
+        key and by value; what the stub writes itself (time, level, ids it made, drawn labels, names, numbers)
+        needs no scanning.
+        """
+        if self._file is None:
             return
         canonical = {"time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                      "level": level, "message": message, **self._static, **fields}  # fmt: skip
         doc: dict[str, Any] = {}
         for name, value in canonical.items():
             key = self.keys.get(name)
-            if key is not None and value is not None:
-                _put(doc, key, value)
+            if key is None or value is None:
+                continue
+            made_here = name in _IDS and name not in carried  # an id the stub made itself
+            if self.redact and name in _FROM_REQUEST and not made_here:
+                value = REDACTED if self.pii.is_pii_key(key.rsplit(".", 1)[-1]) else self.pii.redact(value)
+            _put(doc, key, value)
         for name in self.schema.include:
             if labels and name in labels:
-                doc[name] = labels[name]
+                value = labels[name]
+                if self.redact and (self.pii.is_pii_key(name) or name in carried):
+                    value = REDACTED if self.pii.is_pii_key(name) else self.pii.redact(value)
+                doc[name] = value
         doc.update(self.schema.static)
-        if self.redact:
-            doc = self.pii.redact(doc)
-        self._logger.log(_LEVELS.get(level, logging.INFO), json.dumps(doc, default=str, separators=(",", ":")))
+        line = json.dumps(doc, default=str, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self._file is not None:
+                self._file.write(line)
 
     def close(self) -> None:
-        for handler in list(self._logger.handlers):
-            handler.close()
-            self._logger.removeHandler(handler)
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
 
 def _put(doc: dict[str, Any], dotted: str, value: Any) -> None:
