@@ -21,19 +21,11 @@ from harness.net import free_port
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
 from harness.stub.process import StubProcess
 from harness.stub.profile import load_profile
+from tests.live.conftest import wait_for
 
 pytestmark = pytest.mark.live
 
 SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "profiles" / "shop.yaml"
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @dataclass

@@ -8,7 +8,7 @@ test's traffic leaks into another's ``[1m]`` window and Prometheus never reloads
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -19,19 +19,11 @@ import pytest
 from harness.net import free_port
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, SpanRecord, Stack, StackSpec
 from harness.stub.process import StubProcess
+from tests.live.conftest import wait_for
 
 pytestmark = pytest.mark.live
 
 SCENARIOS = ("error_rate", "latency", "bounce", "backlog", "down")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @dataclass
