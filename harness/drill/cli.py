@@ -25,7 +25,7 @@ from harness.drill.model import Scenario, load_scenario
 from harness.drill.packing import Packing, choose_packing, parse_parallel
 from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.run import Progress, RunOptions
-from harness.drill.suite import raise_first_error, run_suite
+from harness.drill.suite import describe_runs, raise_first_error, run_suite
 from harness.errors import InputError
 from harness.report.explain import explain
 from harness.report.json import write_json
@@ -160,14 +160,21 @@ def interruptible(console: Console) -> Iterator[None]:
 
 
 def run_all(
-    scenarios: list[Scenario], options: RunOptions, packing: Packing, pool: StackPool | None
+    scenarios: list[Scenario],
+    options: RunOptions,
+    packing: Packing,
+    pool: StackPool | None,
+    console: Console | None = None,
 ) -> list[ScenarioResult]:
     """Every scenario, as many at once as ``packing`` admits; the main thread only waits, so a signal reaches it.
 
-    A drill that raises stops the others and its error is raised once they have all torn down.
+    A drill that raises stops the others and its error is raised once they have all torn down. With a
+    ``console``, says how the suite ran (wall time, how many at once).
     """
     runs = run_suite(scenarios, options, packing, pool, stop_on_error=True)
     raise_first_error(runs)
+    if console is not None:
+        console.print(f"ran {describe_runs(runs)}")
     return [result for run in runs for result in run.results]
 
 
@@ -193,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
                 with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
                     options = RunOptions(stack=args.stack, compress=args.compress, seed=args.seed,
                                          on_progress=status.update, messages=messages, keep_dir=args.keep)  # fmt: skip
-                    runs.append(run_all(scenarios, options, packing, pool))
+                    runs.append(run_all(scenarios, options, packing, pool, console))
                 if args.repeat > 1:
                     console.print(f"run {attempt + 1}/{args.repeat} done")
     finally:

@@ -8,8 +8,10 @@ Prometheus, Alertmanager, Jaeger, observer and sink about 0.08 together. Memory:
 115 MB per lane (stub and Locust).
 
 The drills start longest schedule first (so the longest is never the last to start), and a drill starts when
-its estimated load fits in the headroom measured before the run, beside the drills already running; a drill
-too heavy for the machine on its own runs alone. ``--parallel N`` replaces the estimate with "at most N at once".
+its estimated load fits in the headroom, beside the drills already running; a drill too heavy for the machine on
+its own runs alone. The headroom is measured before the run, and again while drills wait
+(:class:`~harness.drill.headroom.HeadroomMonitor`: someone else's work that ended frees room, work that began
+takes it). ``--parallel N`` replaces the estimate with "at most N at once".
 
 Example:
     >>> from harness.drill.model import load_scenario
@@ -24,14 +26,11 @@ Example:
 
 from __future__ import annotations
 
-import os
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import psutil
-
+from harness.drill.headroom import Headroom
 from harness.drill.model import Scenario
 
 CORES_PER_USER = 0.045
@@ -95,31 +94,6 @@ def drill_cost(scenario: Scenario, compress: float | None = None) -> DrillCost:
 
 
 @dataclass(frozen=True)
-class Headroom:
-    """What the machine has to spare right now: CPUs, idle cores (measured), free memory."""
-
-    cpus: int
-    idle_cores: float
-    memory_mb: float
-
-    @classmethod
-    def measure(cls, sample_s: float = 1.0, slices: int = 5) -> Headroom:
-        """Sample the CPUs for ``sample_s`` in ``slices``; the median slice counts, so a burst of someone else's
-        work at that moment does not decide the whole run. Niced work counts as idle: it yields to the drills."""
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (psutil.cpu_count() or 1)
-        total = psutil.cpu_count() or cpus
-        spare = []
-        for _ in range(max(1, slices)):
-            times = psutil.cpu_times_percent(interval=sample_s / max(1, slices))
-            spare.append((times.idle + getattr(times, "iowait", 0.0) + getattr(times, "nice", 0.0)) / 100.0)
-        idle = min(float(cpus), total * statistics.median(spare))
-        return cls(cpus=cpus, idle_cores=round(idle, 2), memory_mb=psutil.virtual_memory().available / 2**20)
-
-    def describe(self) -> str:
-        return f"{self.idle_cores:.2f} of {self.cpus} cores idle, {self.memory_mb / 1024:.1f} GiB free"
-
-
-@dataclass(frozen=True)
 class Packing:
     """Which drills start when: longest first, each when :meth:`admits` says it fits beside the running ones."""
 
@@ -130,22 +104,26 @@ class Packing:
     headroom: Headroom | None
     asked: Parallel
 
-    def admits(self, running: Sequence[int], candidate: int) -> bool:
-        """True when drill ``candidate`` may start beside the ``running`` ones."""
+    def admits(self, running: Sequence[int], candidate: int, budget_cores: float | None = None) -> bool:
+        """True when drill ``candidate`` may start beside the ``running`` ones.
+
+        ``budget_cores`` is the headroom measured now (see :class:`HeadroomMonitor`), else the one at the start.
+        """
         if not running:
             return True  # a drill too heavy for the machine still runs, alone
         if len(running) >= self.limit:
             return False
         if self.budget_cores is None:
             return True
+        budget = budget_cores if budget_cores is not None else self.budget_cores
         load = sum(self.costs[i].cores for i in running) + self.costs[candidate].cores
-        return load <= self.budget_cores + 1e-9
+        return load <= budget + 1e-9
 
-    def to_start(self, waiting: Sequence[int], running: Sequence[int]) -> list[int]:
+    def to_start(self, waiting: Sequence[int], running: Sequence[int], budget_cores: float | None = None) -> list[int]:
         """The waiting drills to start now, in order (a lighter one may start while a heavier one waits)."""
         started: list[int] = []
         for candidate in waiting:
-            if self.admits([*running, *started], candidate):
+            if self.admits([*running, *started], candidate, budget_cores):
                 started.append(candidate)
         return started
 

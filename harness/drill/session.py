@@ -17,7 +17,7 @@ from harness.drill.model import Scenario
 from harness.drill.packing import Packing, Parallel, choose_packing
 from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.run import RunOptions, run_scenario
-from harness.drill.suite import run_suite
+from harness.drill.suite import describe_runs, run_suite
 from harness.errors import FiredrillError
 from harness.report.explain import explain
 from harness.report.json import write_json
@@ -146,6 +146,7 @@ class DrillSession:
     outcomes: list[DrillOutcome] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     packing: Packing | None = None
+    ran: str | None = None  # how the drills at once ran: wall time, how many at once
     _cache: dict[_Key, DrillOutcome] = field(default_factory=dict)
     _finished: list[str] | None = None
 
@@ -208,7 +209,9 @@ class DrillSession:
             return None
         self.packing = choose_packing(todo, self.parallel, compress=self.compress)
         options = RunOptions(stack=self.stack, compress=self.compress, seed=self.seed, images=self.images)
-        for run in run_suite(todo, options, self.packing, self.pool, stop_on_error=False):
+        runs = run_suite(todo, options, self.packing, self.pool, stop_on_error=False)
+        self.ran = describe_runs(runs)
+        for run in runs:
             outcome = DrillOutcome(run.scenario, run.results, _describe(run.error) if run.error else None)
             self._cache[self._key(run.scenario)] = outcome
             self.outcomes.append(outcome)
@@ -237,6 +240,7 @@ class DrillSession:
         lines: list[str] = []
         if self.packing is not None:
             lines.append(f"packing: {self.packing.describe()}")
+            lines.append(f"ran {self.ran}")
         if self.outcomes:
             lines.append(
                 f"{len(self.outcomes)} drill(s) on {self.pool.starts} stack start(s), {self.pool.reuses} reuse(s)"

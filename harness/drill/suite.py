@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
 from harness import interrupt
+from harness.drill.headroom import HeadroomMonitor
 from harness.drill.model import Scenario
 from harness.drill.packing import Packing
 from harness.drill.result import ScenarioResult
@@ -64,12 +65,15 @@ def run_suite(
     running: dict[Future[None], int] = {}
     origin = time.monotonic()
     keyboard: KeyboardInterrupt | None = None
+    # The headroom is measured again while drills wait: someone else's work that ended frees room.
+    monitor = HeadroomMonitor(packing.headroom) if packing.budget_cores is not None and packing.headroom else None
     with ThreadPoolExecutor(max_workers=max(1, len(runs)), thread_name_prefix="drill") as executor:
         while waiting or running:
             try:
                 if interrupt.requested():
                     waiting.clear()
-                for index in packing.to_start(waiting, list(running.values())):
+                budget = monitor.budget() if monitor is not None and waiting else None
+                for index in packing.to_start(waiting, list(running.values()), budget):
                     waiting.remove(index)
                     runs[index].started_s = time.monotonic() - origin
                     running[executor.submit(_run_one, runs[index], options, pool)] = index
@@ -85,6 +89,34 @@ def run_suite(
     if keyboard is not None:
         raise keyboard
     return runs
+
+
+def most_at_once(runs: Sequence[DrillRun]) -> int:
+    """How many of these drills ran at the same moment, at most.
+
+    Example:
+        >>> from harness.drill.model import load_scenario
+        >>> s = load_scenario("scenarios/customerio/baseline.yaml")
+        >>> most_at_once([DrillRun(s, started_s=0, ended_s=5), DrillRun(s, started_s=1, ended_s=2),
+        ...               DrillRun(s, started_s=3, ended_s=4)])
+        2
+    """
+    events = sorted(
+        [(run.started_s, 1) for run in runs if run.started_s is not None]
+        + [(run.ended_s, -1) for run in runs if run.ended_s is not None]
+    )
+    now = most = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def describe_runs(runs: Sequence[DrillRun]) -> str:
+    """One line on how the suite ran: wall time and how many at once."""
+    ran = [run for run in runs if run.ended_s is not None]
+    wall = max((run.ended_s or 0.0 for run in ran), default=0.0)
+    return f"{len(ran)} drill(s) in {wall:.0f}s, up to {most_at_once(runs)} at once"
 
 
 def _run_one(run: DrillRun, options: RunOptions, pool: StackPool | None) -> None:
@@ -109,4 +141,4 @@ def raise_first_error(runs: Sequence[DrillRun]) -> None:
     interrupt.check("the drills")
 
 
-__all__ = ["DrillRun", "raise_first_error", "run_suite"]
+__all__ = ["DrillRun", "describe_runs", "most_at_once", "raise_first_error", "run_suite"]

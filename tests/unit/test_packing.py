@@ -112,3 +112,19 @@ def test_measured_headroom_is_plausible() -> None:
 def test_parse_parallel_rejects_nonsense(text: str) -> None:
     with pytest.raises(ValueError, match="expected auto or a whole number >= 1"):
         parse_parallel(text)
+
+
+def test_monitor_counts_only_other_peoples_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two seconds in which the machine was busy 3 CPU-seconds, 2 of them ours: others used half a core."""
+    from harness.drill import headroom as module
+
+    clock = iter([100.0, 102.0, 102.5, 104.0])
+    busy = iter([10.0, 13.0, 13.0])
+    ours = iter([{1: 5.0, 2: 1.0}, {1: 6.0, 3: 1.0}, {1: 6.0, 3: 1.0}])  # pid 2 exited, pid 3 is new
+    monkeypatch.setattr(module.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(module, "_busy_s", lambda times: next(busy))
+    monkeypatch.setattr(module.HeadroomMonitor, "_our_cpu_s", lambda self: next(ours))
+    monitor = module.HeadroomMonitor(Headroom(cpus=2, idle_cores=0.3, memory_mb=1000), every_s=2.0)
+    assert monitor.budget() == 1.5
+    assert monitor.budget() == 1.5, "not measured again within every_s"
+    assert monitor.budget() == 2.0

@@ -14,7 +14,7 @@ from harness.drill import suite
 from harness.drill.model import Scenario, load_scenario
 from harness.drill.packing import Headroom, choose_packing
 from harness.drill.run import RunOptions
-from harness.drill.suite import raise_first_error, run_suite
+from harness.drill.suite import describe_runs, most_at_once, raise_first_error, run_suite
 from harness.errors import Interrupted
 from harness.stack.shared import SharedStack, StackPool
 from tests.unit.drill_fakes import Recorder
@@ -76,6 +76,18 @@ def test_headroom_limits_what_runs_together(monkeypatch: pytest.MonkeyPatch) -> 
     assert recorder.most_at_once <= packing.most_at_once()
 
 
+def test_headroom_freed_while_drills_wait_lets_more_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = _fake(monkeypatch, Recorder(seconds=0.5))
+    scenarios = _suite()
+    packing = choose_packing(scenarios, "auto", Headroom(cpus=2, idle_cores=0.1, memory_mb=20_000))
+    assert packing.most_at_once() == 1
+    budgets = iter([0.1, 0.1])
+    monkeypatch.setattr(suite.HeadroomMonitor, "budget", lambda self: next(budgets, 8.0))
+    runs = run_suite(scenarios, RunOptions(), packing, StackPool())
+    assert recorder.most_at_once == 6 and most_at_once(runs) == 6
+    assert describe_runs(runs).startswith("6 drill(s) in ") and describe_runs(runs).endswith("up to 6 at once")
+
+
 def test_fresh_stack_means_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = _fake(monkeypatch, Recorder())
     scenarios = _suite()[:2]
@@ -124,11 +136,11 @@ def test_keyboard_interrupt_in_the_waiting_thread_waits_for_teardown_then_propag
     calls = {"n": 0}
     real_to_start = type(packing).to_start
 
-    def to_start(self, waiting, running):  # type: ignore[no-untyped-def]
+    def to_start(self, waiting, running, budget=None):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real_to_start(self, waiting, running)
+        return real_to_start(self, waiting, running, budget)
 
     monkeypatch.setattr(type(packing), "to_start", to_start)
     with pytest.raises(KeyboardInterrupt):
