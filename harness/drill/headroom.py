@@ -26,9 +26,13 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (psutil.cpu_count() or 1)
 
 
+_BUSY = ("user", "system", "irq", "softirq", "steal")  # user includes guest time on Linux
+_SPARE = ("idle", "iowait", "nice")  # niced work yields to the drills
+
+
 def _busy_s(times: object) -> float:
-    """CPU-seconds spent busy at normal priority (user includes guest time on Linux; nice is left out)."""
-    return float(sum(getattr(times, name, 0.0) for name in ("user", "system", "irq", "softirq", "steal")))
+    """CPU-seconds spent busy at normal priority, summed over the CPUs."""
+    return float(sum(getattr(times, name, 0.0) for name in _BUSY))
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,16 @@ class Headroom:
     def measure(cls, sample_s: float = 1.0, slices: int = 5) -> Headroom:
         """Sample the CPUs for ``sample_s`` in ``slices``; the median slice counts."""
         cpus = usable_cpus()
-        total = psutil.cpu_count() or cpus
         spare = []
+        before = psutil.cpu_times()
         for _ in range(max(1, slices)):
-            times = psutil.cpu_times_percent(interval=sample_s / max(1, slices))
-            spare.append((times.idle + getattr(times, "iowait", 0.0) + getattr(times, "nice", 0.0)) / 100.0)
-        idle = min(float(cpus), total * statistics.median(spare))
+            time.sleep(sample_s / max(1, slices))
+            after = psutil.cpu_times()
+            busy = _busy_s(after) - _busy_s(before)
+            total = busy + sum(getattr(after, f, 0.0) - getattr(before, f, 0.0) for f in _SPARE)
+            spare.append(1.0 - busy / total if total > 0 else 1.0)
+            before = after
+        idle = min(float(cpus), (psutil.cpu_count() or cpus) * statistics.median(spare))
         return cls(cpus=cpus, idle_cores=round(idle, 2), memory_mb=psutil.virtual_memory().available / 2**20)
 
     def describe(self) -> str:
