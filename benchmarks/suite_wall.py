@@ -102,6 +102,15 @@ def print_precision(label: str, found: list[tuple[str, float, float]]) -> None:
         print(f"      {name:<48} {delta:6.2f}s  {delta / evaluation:5.2f} x {evaluation:g}s")
 
 
+def print_failures(label: str, results: list[ScenarioResult]) -> None:
+    failed = [f"{r.name}[{r.lane}] {p.phase}: {v.kind} {v.alert or ''}: {v.reason}"
+              for r in results for p in r.phases for v in p.verdicts if not v.passed]  # fmt: skip
+    failed += [f"{r.name}[{r.lane}]: environment error: {r.error.message}" for r in results if r.error is not None]
+    print(f"  verdicts ({label}): " + ("every expectation held" if not failed else f"{len(failed)} failed:"))
+    for line in failed:
+        print(f"      {line}")
+
+
 def print_usage(label: str, suite: SuiteRun) -> None:
     cores = suite.usage.cores()
     ours = sum(cores.values())
@@ -126,14 +135,14 @@ def bench_suite(directory: Path, sequential: bool) -> bool:
           f"{'OK' if ratio <= TARGET_RATIO else 'MISSED'}")  # fmt: skip
     print_usage("packed", packed)
     print_precision("packed", fire_precision(packed.results, by_name))
-    held = all(r.passed for r in packed.results)
-    print(f"  verdicts (packed): {'every expectation held' if held else 'some expectations failed'}")
+    print_failures("packed", packed.results)
     if not sequential:
         return ratio <= TARGET_RATIO
     one_by_one = run(scenarios, 1)
     print(f"  sequential: {describe_runs(one_by_one.runs)}; suite wall {one_by_one.wall_s:.1f}s "
           f"({one_by_one.wall_s / packed.wall_s:.1f}x the packed wall)")  # fmt: skip
     print_usage("sequential", one_by_one)
+    print_failures("sequential", one_by_one.results)
     print_precision("sequential", fire_precision(one_by_one.results, by_name))
     a, b = verdicts(packed.results), verdicts(one_by_one.results)
     differ = sorted(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))
