@@ -26,6 +26,7 @@ from harness.drill.packing import Packing
 from harness.drill.result import ScenarioResult
 from harness.drill.run import RunOptions, run_scenario
 from harness.errors import Interrupted
+from harness.stack import teardown
 from harness.stack.shared import StackPool
 
 # How often the waiting thread wakes: a signal handler runs between waits.
@@ -60,11 +61,12 @@ def run_suite(
     ``stop_on_error``, a drill that raises (bad input found late, a bug) stops the others, as Ctrl-C does;
     without it, the others run on. Raises KeyboardInterrupt again once every started drill has stopped.
     """
+    teardown.install()  # SIGTERM's handler, set from this (main) thread: the drills register from workers
     runs = [DrillRun(s) for s in scenarios]
     waiting = list(packing.order)
     running: dict[Future[None], int] = {}
     origin = time.monotonic()
-    keyboard: KeyboardInterrupt | None = None
+    stopped: BaseException | None = None
     # The headroom is measured again while drills wait: someone else's work that ended frees room.
     monitor = HeadroomMonitor(packing.headroom) if packing.budget_cores is not None and packing.headroom else None
     with ThreadPoolExecutor(max_workers=max(1, len(runs)), thread_name_prefix="drill") as executor:
@@ -83,11 +85,11 @@ def run_suite(
                     run.ended_s = time.monotonic() - origin
                     if stop_on_error and run.error is not None and not run.interrupted:
                         interrupt.request()  # one drill failed outright: stop the others, then report it
-            except KeyboardInterrupt as exc:  # pytest's Ctrl-C: stop every drill, wait for their teardown
-                keyboard = exc
+            except BaseException as exc:  # pytest's Ctrl-C, SIGTERM's SystemExit: stop every drill, wait for them
+                stopped = exc
                 interrupt.request()
-    if keyboard is not None:
-        raise keyboard
+    if stopped is not None:
+        raise stopped
     return runs
 
 
