@@ -13,7 +13,7 @@ docker:
 
 demo: setup
 	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \
-		--stack processes --parallel 2 --report out/demo
+		--stack processes --report out/demo
 
 # Docstring examples run too (harness/load/shape.py is Locust's, loaded only inside Locust).
 test: setup lint
@@ -38,6 +38,7 @@ bench: setup
 	$(VENV)/python benchmarks/stub_throughput.py
 	$(VENV)/python benchmarks/drill_overhead.py
 	$(VENV)/python benchmarks/flap_rate.py
+	$(VENV)/python benchmarks/suite_wall.py
 	$(VENV)/python benchmarks/report_render.py
 
 clean:

@@ -9,7 +9,10 @@ exactly what did not happen::
     $ pytest -m "not nightly" tests/drills/                  # a drill's `tags:` become markers
     scenarios/customerio/error-burst.yaml::customerio-error-burst::burst::fires(CioHighErrorRate) PASSED
 
-All drills of a session share one stack (reconfigured between drills). Fixtures::
+When the first drill test runs, every selected drill runs, as many at once as the machine's measured headroom
+allows (``--firedrill-parallel auto``, the default; ``N`` for at most N, ``1`` for one by one as their tests
+come); each test is then served from its drill's results. Under pytest-xdist one worker runs them all and the
+others wait for its results, so a drill never runs twice. Fixtures::
 
     def test_error_burst(firedrill_drill):
         results = firedrill_drill("scenarios/customerio/error-burst.yaml", compress=60)
@@ -22,6 +25,11 @@ All drills of a session share one stack (reconfigured between drills). Fixtures:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,12 +39,16 @@ import pytest
 from harness import workdir
 from harness.drill.expectations import Expectation
 from harness.drill.model import Scenario, load_scenario
+from harness.drill.packing import parse_parallel
 from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
 from harness.errors import FiredrillError, InputError
 from harness.stack import Stack, StackSpec
 from harness.stub.process import StubProcess
 
 _SESSION = pytest.StashKey[DrillSession]()
+_BATCH_DONE = pytest.StashKey[bool]()
+_WORKER_LINES = pytest.StashKey[list[str]]()
+_SAID_PACKING = pytest.StashKey[bool]()
 _KNOWN_TAGS = {"slow": "a drill that takes minutes", "nightly": "a drill for the nightly regression run"}
 
 
@@ -48,6 +60,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--firedrill-seed", type=int, default=None, help="seed for every drill's faults and load")
     group.addoption(
         "--firedrill-report", metavar="DIR", default=None, help="write report.json, junit.xml and report.html here"
+    )
+    group.addoption(
+        "--firedrill-parallel",
+        default="auto",
+        metavar="auto|N",
+        help="drills at once: auto (default) as many as the machine's measured headroom allows; N at most N; "
+        "1 one by one",
     )
     group.addoption(
         "--firedrill-image",
@@ -66,21 +85,54 @@ def pytest_configure(config: pytest.Config) -> None:
     for tag, meaning in _KNOWN_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")
     try:
+        try:
+            parallel = parse_parallel(config.getoption("--firedrill-parallel"))
+        except ValueError as exc:
+            raise FiredrillError(f"--firedrill-parallel {exc}") from None
+        report_dir = config.getoption("--firedrill-report")
+        worker = _xdist_worker(config)
+        if report_dir and worker is not None:
+            # The worker that runs the YAML drills writes DIR/report.json; the others only their Python drills.
+            report_dir = str(Path(report_dir) / worker)
         config.stash[_SESSION] = DrillSession.from_options(
             stack=config.getoption("--firedrill-stack"),
             compress=config.getoption("--firedrill-compress"),
             seed=config.getoption("--firedrill-seed"),
             images=config.getoption("--firedrill-image"),
-            report_dir=config.getoption("--firedrill-report"),
+            report_dir=report_dir,
+            parallel=parallel,
         )
     except FiredrillError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[_WORKER_LINES] = []
+
+
+def _xdist_worker(config: pytest.Config) -> str | None:
+    """This process's xdist worker id (gw0, ...), or None outside xdist's workers."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput is not None else None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drills = session.config.stash.get(_SESSION, None)
+    if drills is not None and _xdist_worker(session.config) is not None:
+        # xdist hands this to the controller (pytest_testnodedown), which prints it.
+        session.config.workeroutput["firedrill"] = drills.finish()  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: keep what a worker's drills had to say."""
+    lines = getattr(node, "workeroutput", {}).get("firedrill", [])
+    node.config.stash[_WORKER_LINES] += [f"[{node.workerinput['workerid']}] {line}" for line in lines]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(_SESSION, None)
     if session is not None:
-        for line in session.finish():
+        said = config.stash.get(_SAID_PACKING, False)
+        lines = [line for line in session.finish() if not (said and line.startswith("packing:"))]
+        for line in [*config.stash.get(_WORKER_LINES, []), *lines]:
             print(f"\nfiredrill: {line}")
 
 
@@ -126,7 +178,65 @@ class DrillScenario(pytest.Collector):
             yield DrillPhase.from_parent(self, name=phase.name, phase_index=index)
 
     def results(self) -> DrillOutcome:
+        _run_selected_drills(self.session)
         return self.config.stash[_SESSION].run(self.scenario)
+
+
+def _run_selected_drills(session: pytest.Session) -> None:
+    """Once per session, at the first drill test: every selected drill at once, or another worker's results."""
+    config = session.config
+    if config.stash.get(_BATCH_DONE, False):
+        return
+    config.stash[_BATCH_DONE] = True
+    drills = config.stash[_SESSION]
+    scenarios = list({id(node): node.scenario for node in _selected_scenario_nodes(session)}.values())
+    if drills.parallel == 1:
+        return
+    if _xdist_worker(config) is None:
+        _say(config, drills.run_at_once(scenarios))
+        return
+    # xdist: workers collect the same tests; the first here runs them all, the others wait for its results.
+    shared_dir = _xdist_shared_dir(config)
+    with (shared_dir / "firedrill-drills.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # EINTR-safe: Ctrl-C still raises KeyboardInterrupt here
+        results = shared_dir / "firedrill-drills.pickle"
+        if results.exists():
+            drills.adopt(pickle.loads(results.read_bytes()))
+            return
+        drills.report_dir = drills.report_dir.parent if drills.report_dir is not None else None
+        drills.run_at_once(scenarios)
+        partial = results.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps([drills.run(s) for s in scenarios]))
+        os.replace(partial, results)
+
+
+def _selected_scenario_nodes(session: pytest.Session) -> list[DrillScenario]:
+    phases = [item.parent for item in session.items if isinstance(item, ExpectationItem)]
+    return [
+        phase.parent for phase in phases if isinstance(phase, DrillPhase) and isinstance(phase.parent, DrillScenario)
+    ]
+
+
+def _xdist_shared_dir(config: pytest.Config) -> Path:
+    """A directory every xdist worker of this run sees: the parent of their temp dirs (xdist's own recipe)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None:
+        return Path(factory.getbasetemp()).parent
+    run = getattr(config, "workerinput", {}).get("testrunuid", "run")
+    path = Path(tempfile.gettempdir()) / f"firedrill-xdist-{run}"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _say(config: pytest.Config, packing: Any) -> None:
+    """Print the packing now (it runs inside a test's setup, so output capture is suspended for it)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if packing is None or reporter is None:
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+        reporter.write_line(f"firedrill: packing: {packing.describe()}")
+    config.stash[_SAID_PACKING] = True
 
 
 class DrillPhase(pytest.Collector):

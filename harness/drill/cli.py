@@ -10,7 +10,6 @@ import argparse
 import signal
 import sys
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,14 +22,16 @@ from rich.text import Text
 
 from harness import interrupt
 from harness.drill.model import Scenario, load_scenario
+from harness.drill.packing import Packing, choose_packing, parse_parallel
 from harness.drill.result import RunResult, ScenarioResult
-from harness.drill.run import Progress, RunOptions, run_scenario
-from harness.errors import InputError, Interrupted
+from harness.drill.run import Progress, RunOptions
+from harness.drill.suite import describe_runs, raise_first_error, run_suite
+from harness.errors import InputError
 from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
 from harness.report.table import print_report
-from harness.stack.shared import SharedStack
+from harness.stack.shared import StackPool
 
 _SUMMARY = {
     "pass": "[green]all expectations held[/]",
@@ -48,14 +49,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--repeat", type=int, default=1, help="run N times and report verdicts that differ")
     parser.add_argument("--seed", type=int, help="random seed for the stub's faults (overrides the files)")
-    parser.add_argument("--parallel", type=int, default=1, help="run up to N scenarios at once, each in its own stack")
+    parser.add_argument(
+        "--parallel",
+        type=_parallel,
+        default="auto",
+        metavar="auto|N",
+        help="drills at once, each on its own stack: auto (default) as many as the machine's measured headroom "
+        "allows, longest first; N at most N",
+    )
     parser.add_argument(
         "--fresh-stack",
         action="store_true",
-        help="start a stack per drill (default without --parallel: one stack, reset between drills)",
+        help="start a stack per drill (default: a drill reuses the stack of the drill that ran before it in its slot)",
     )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each drill's working files under DIR")
     parser.add_argument("--quiet", action="store_true", help="no live progress")
+
+
+def _parallel(text: str) -> int | str:
+    try:
+        return parse_parallel(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--parallel {exc}") from None
 
 
 def load_all(paths: list[Path], compress: float | None = None) -> list[Scenario]:
@@ -144,25 +159,23 @@ def interruptible(console: Console) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_all(scenarios: list[Scenario], options: RunOptions, parallel: int) -> list[ScenarioResult]:
-    """Every scenario, up to ``parallel`` at once; the main thread only waits, so a signal reaches it at once."""
-    results: list[ScenarioResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="drill") as pool:
-        futures: list[Future[list[ScenarioResult]]] = [pool.submit(run_scenario, s, options) for s in scenarios]
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
-            if any(f.exception() is not None for f in done):
-                interrupt.request()  # one drill failed outright: stop the others, then report it
-        interrupted = [f.exception() for f in futures if isinstance(f.exception(), Interrupted)]
-        others = [f.exception() for f in futures if f.exception() is not None and f not in interrupted]
-        for error in others:
-            raise error  # type: ignore[misc]
-        if interrupted:
-            raise interrupted[0]  # type: ignore[misc]
-        for future in futures:
-            results += future.result()
-    return results
+def run_all(
+    scenarios: list[Scenario],
+    options: RunOptions,
+    packing: Packing,
+    pool: StackPool | None,
+    console: Console | None = None,
+) -> list[ScenarioResult]:
+    """Every scenario, as many at once as ``packing`` admits; the main thread only waits, so a signal reaches it.
+
+    A drill that raises stops the others and its error is raised once they have all torn down. With a
+    ``console``, says how the suite ran (wall time, how many at once).
+    """
+    runs = run_suite(scenarios, options, packing, pool, stop_on_error=True)
+    raise_first_error(runs)
+    if console is not None:
+        console.print(f"ran {describe_runs(runs)}")
+    return [result for run in runs for result in run.results]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,21 +190,22 @@ def run(args: argparse.Namespace) -> int:
     runs: list[list[ScenarioResult]] = []
     started_at = datetime.now(UTC)
     messages: list[str] = []
-    # Drills one after another share a stack; parallel drills each need their own.
-    shared = SharedStack() if args.parallel <= 1 and not args.fresh_stack else None
+    # Drills at once each have their own stack; a drill reuses the stack of the one before it in its slot.
+    pool = None if args.fresh_stack else StackPool()
     try:
         with interruptible(console):
+            packing = choose_packing(scenarios, args.parallel, compress=args.compress)
+            console.print(f"packing: {packing.describe()}")
             for attempt in range(max(1, args.repeat)):
                 with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
                     options = RunOptions(stack=args.stack, compress=args.compress, seed=args.seed,
-                                         on_progress=status.update, messages=messages, shared_stack=shared,
-                                         keep_dir=args.keep)  # fmt: skip
-                    runs.append(run_all(scenarios, options, args.parallel))
+                                         on_progress=status.update, messages=messages, keep_dir=args.keep)  # fmt: skip
+                    runs.append(run_all(scenarios, options, packing, pool, console))
                 if args.repeat > 1:
                     console.print(f"run {attempt + 1}/{args.repeat} done")
     finally:
-        if shared is not None:
-            shared.close()
+        if pool is not None:
+            pool.close()
     for message in dict.fromkeys(messages):
         console.print(f"[dim]{escape(message)}[/]")
     k = args.compress or scenarios[0].compress

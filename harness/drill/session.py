@@ -1,7 +1,9 @@
-"""A series of drills on one shared stack, with every result kept for one report at the end.
+"""A session's drills, run at once or one by one, with every result kept for one report at the end.
 
-The pytest plugin is a thin layer over this: it collects drills, asks a :class:`DrillSession` to run each
-one once, and turns the verdicts into test outcomes.
+The pytest plugin is a thin layer over this: it collects drills, asks a :class:`DrillSession` to run them all at
+once (:meth:`DrillSession.run_at_once`) when the first drill test runs, serves each test from the results, and
+turns the verdicts into test outcomes. Drills asked for later (from Python tests) run one by one on the
+session's stack.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from pathlib import Path
 
 from harness.drill.expectations import Expectation, Verdict
 from harness.drill.model import Scenario
+from harness.drill.packing import Packing, Parallel, choose_packing
 from harness.drill.result import RunResult, ScenarioResult
 from harness.drill.run import RunOptions, run_scenario
+from harness.drill.suite import describe_runs, run_suite
 from harness.errors import FiredrillError
 from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
 from harness.stack import Component, Stack, StackSpec
-from harness.stack.shared import SharedStack
+from harness.stack.shared import SharedStack, StackPool
 from harness.stack.spec import ProviderName
 
 
@@ -113,15 +117,23 @@ def parse_images(pairs: list[str]) -> dict[Component, str]:
     return images
 
 
+_Key = tuple[str, str, float | None, int | None]
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) if isinstance(error, FiredrillError) else f"{type(error).__name__}: {error}"
+
+
 @dataclass
 class DrillSession:
-    """Runs drills one after another on a shared stack and keeps their results.
+    """Runs a session's drills (at once, or one by one) and keeps their results.
 
     Example:
         >>> session = DrillSession(stack="processes", compress=30)
+        >>> session.run_at_once([load_scenario(p) for p in drill_files])                # doctest: +SKIP
         >>> outcome = session.run(load_scenario("scenarios/customerio/baseline.yaml"))  # doctest: +SKIP
         >>> session.finish()                                                             # doctest: +SKIP
-        ['2 drills, 1 stack start(s), 1 reuse(s)']
+        ['packing: 2 drills, all at once (...)', '2 drill(s) on 2 stack start(s), 0 reuse(s)']
     """
 
     stack: ProviderName = "auto"
@@ -129,10 +141,19 @@ class DrillSession:
     seed: int | None = None
     images: dict[Component, str] = field(default_factory=dict)
     report_dir: Path | None = None
+    parallel: Parallel = "auto"
     shared: SharedStack = field(default_factory=SharedStack)
     outcomes: list[DrillOutcome] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _cache: dict[tuple[str, str, float | None, int | None], DrillOutcome] = field(default_factory=dict)
+    packing: Packing | None = None
+    ran: str | None = None  # how the drills at once ran: wall time, how many at once
+    _cache: dict[_Key, DrillOutcome] = field(default_factory=dict)
+    _finished: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        # Drills at once borrow stacks from the pool; its first slot is the session's stack, which the drills
+        # and fixtures of Python tests use afterwards.
+        self.pool = StackPool(first=self.shared)
 
     @classmethod
     def from_options(
@@ -142,6 +163,7 @@ class DrillSession:
         seed: int | None,
         images: list[str],
         report_dir: str | None,
+        parallel: Parallel = "auto",
     ) -> DrillSession:
         return cls(
             stack=stack,
@@ -149,16 +171,20 @@ class DrillSession:
             seed=seed,
             images=parse_images(images),
             report_dir=Path(report_dir) if report_dir else None,
+            parallel=parallel,
         )
+
+    def _key(self, scenario: Scenario, compress: float | None = None, seed: int | None = None) -> _Key:
+        compress = compress if compress is not None else self.compress
+        seed = seed if seed is not None else self.seed
+        return (str(scenario.source), scenario.name, compress, seed)
 
     def run(self, scenario: Scenario, compress: float | None = None, seed: int | None = None) -> DrillOutcome:
         """Run `scenario` once per (file, name, compression, seed): later calls return the same outcome."""
-        compress = compress if compress is not None else self.compress
-        seed = seed if seed is not None else self.seed
-        key = (str(scenario.source), scenario.name, compress, seed)
+        key = self._key(scenario, compress, seed)
         if key in self._cache:
             return self._cache[key]
-        options = RunOptions(stack=self.stack, compress=compress, seed=seed, shared_stack=self.shared,
+        options = RunOptions(stack=self.stack, compress=key[2], seed=key[3], shared_stack=self.shared,
                              images=self.images)  # fmt: skip
         outcome = DrillOutcome(scenario)
         try:
@@ -172,6 +198,31 @@ class DrillSession:
         self.outcomes.append(outcome)
         return outcome
 
+    def run_at_once(self, scenarios: list[Scenario]) -> Packing | None:
+        """Run the drills not run yet, as many at once as the packing allows; :meth:`run` then serves them.
+
+        Returns the packing (None when there was nothing to run, or ``parallel`` is 1: drills then run one by
+        one as :meth:`run` is called). Ctrl-C (KeyboardInterrupt) stops every drill, then propagates.
+        """
+        todo = list({self._key(s): s for s in scenarios if self._key(s) not in self._cache}.values())
+        if not todo or self.parallel == 1:
+            return None
+        self.packing = choose_packing(todo, self.parallel, compress=self.compress)
+        options = RunOptions(stack=self.stack, compress=self.compress, seed=self.seed, images=self.images)
+        runs = run_suite(todo, options, self.packing, self.pool, stop_on_error=False)
+        self.ran = describe_runs(runs)
+        for run in runs:
+            outcome = DrillOutcome(run.scenario, run.results, _describe(run.error) if run.error else None)
+            self._cache[self._key(run.scenario)] = outcome
+            self.outcomes.append(outcome)
+        self.pool.close(keep=self.shared)  # the session's own stack stays up for what comes next
+        return self.packing
+
+    def adopt(self, outcomes: list[DrillOutcome]) -> None:
+        """Serve these outcomes (run by another process of the session, e.g. another xdist worker)."""
+        for outcome in outcomes:
+            self._cache.setdefault(self._key(outcome.scenario), outcome)
+
     def blank_stack(self) -> Stack:
         """The shared stack with no rules and no scrape targets (for tests that drive it themselves)."""
         spec = StackSpec(provider=self.stack, images=dict(self.images), quiet=True)
@@ -182,12 +233,17 @@ class DrillSession:
         return self.shared.acquire(spec)
 
     def finish(self) -> list[str]:
-        """Stop the shared stack, write the reports if asked; returns lines worth printing."""
-        self.shared.close()
+        """Stop every stack, write the reports if asked; returns lines worth printing (the same on a second call)."""
+        if self._finished is not None:
+            return self._finished
+        self.pool.close()
         lines: list[str] = []
+        if self.packing is not None:
+            lines.append(f"packing: {self.packing.describe()}")
+            lines.append(f"ran {self.ran}")
         if self.outcomes:
             lines.append(
-                f"{len(self.outcomes)} drill(s) on {self.shared.starts} stack start(s), {self.shared.reuses} reuse(s)"
+                f"{len(self.outcomes)} drill(s) on {self.pool.starts} stack start(s), {self.pool.reuses} reuse(s)"
             )
         if self.report_dir is not None and self.outcomes:
             results = [r for outcome in self.outcomes for r in outcome.results]
@@ -198,4 +254,5 @@ class DrillSession:
             written = [write_json(self.report_dir, run), write_junit(self.report_dir, run),
                        write_html(self.report_dir, run)]  # fmt: skip
             lines.append(f"reports: {', '.join(str(path) for path in written)}")
+        self._finished = lines
         return lines

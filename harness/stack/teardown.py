@@ -16,17 +16,28 @@ _installed = False
 
 def register(cleanup: Callable[[], None]) -> int:
     """Run `cleanup` at interpreter exit or on SIGTERM unless `unregister`ed first; returns a handle."""
-    global _installed
     with _lock:
         handle = id(cleanup)
         _cleanups[handle] = cleanup
-        if not _installed:
-            atexit.register(run_all)
-            if threading.current_thread() is threading.main_thread():
-                previous = signal.getsignal(signal.SIGTERM)
-                signal.signal(signal.SIGTERM, _on_sigterm(previous))
-            _installed = True
+        _install()
     return handle
+
+
+def install() -> None:
+    """Install the exit and SIGTERM handlers now. Call it from the main thread before starting drills in worker
+    threads: a signal handler can only be set from the main thread, and their registrations come from workers."""
+    with _lock:
+        _install()
+
+
+def _install() -> None:
+    global _installed
+    if not _installed:
+        atexit.register(run_all)
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, _on_sigterm(previous))
+        _installed = True
 
 
 def unregister(handle: int) -> None:

@@ -1,16 +1,20 @@
 """The Customer.io suite, live: every drill in scenarios/customerio/ on real Prometheus, Alertmanager, Jaeger,
-the stub and Locust, compressed x30. Drills run two at a time, each in its own stack."""
+the stub and Locust, compressed x30. The drills run as `firedrill run` runs them by default: as many at once as
+the machine's measured headroom allows (--parallel auto), longest first, each on its own stack."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from harness import interrupt
 from harness.drill.model import load_scenario
+from harness.drill.packing import choose_packing
 from harness.drill.result import ScenarioResult
-from harness.drill.run import RunOptions, run_scenario
+from harness.drill.run import RunOptions
+from harness.drill.suite import raise_first_error, run_suite
+from harness.stack.shared import StackPool
 
 pytestmark = pytest.mark.live
 
@@ -19,10 +23,14 @@ SUITE = sorted((Path(__file__).parents[2] / "scenarios" / "customerio").glob("*.
 
 @pytest.fixture(scope="module")
 def suite_results() -> dict[str, list[ScenarioResult]]:
+    interrupt.reset()
     scenarios = [load_scenario(path) for path in SUITE]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        batches = list(pool.map(lambda s: run_scenario(s, RunOptions(stack="processes")), scenarios))
-    return {path.stem: batch for path, batch in zip(SUITE, batches, strict=True)}
+    packing = choose_packing(scenarios, "auto")
+    print(f"packing: {packing.describe()}")
+    with StackPool() as pool:
+        runs = run_suite(scenarios, RunOptions(stack="processes"), packing, pool)
+    raise_first_error(runs)
+    return {path.stem: run.results for path, run in zip(SUITE, runs, strict=True)}
 
 
 def test_suite_has_every_drill_the_issue_names() -> None:

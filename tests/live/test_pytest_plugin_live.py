@@ -1,5 +1,6 @@
-"""`pytest` on a directory of drill YAMLs, for real: two drills on one shared stack, one test per expectation,
-a failure explained with its timeline, report.json, JUnit and report.html written, nothing left running.
+"""`pytest` on a directory of drill YAMLs, for real: the two drills at once, one test per expectation, a failure
+explained with its timeline, report.json, JUnit and report.html written, the session's stack reset for a fixture
+test after a drill left an alert firing on it, nothing left running.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _copy_drill(source: Path, target: Path) -> None:
     target.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
+def test_drills_run_at_once_as_tests(pytester: pytest.Pytester) -> None:
     _copy_drill(DRILLS / "fires.yaml", pytester.path / "drill_1_fires.yaml")
     _copy_drill(DRILLS / "quiet.yaml", pytester.path / "drill_2_quiet.yaml")
     pytester.makepyfile(test_python_drills=PYTHON_TESTS)
@@ -62,6 +63,9 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
         str(pytester.path / "out"),
         "--junitxml",
         str(pytester.path / "junit.xml"),
+        # Both at once whatever the machine's load (auto would decide from the headroom it measures).
+        "--firedrill-parallel",
+        "2",
         timeout=240,
     )
     output = result.stdout.str()
@@ -74,7 +78,6 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             "*drill_1_fires.yaml::plugin-fires::burst::notification(TrackErrors->team-customerio) PASSED*",
             "*drill_1_fires.yaml::plugin-fires::burst::fires(NeverFires) FAILED*",
             "*drill_1_fires.yaml::plugin-fires::burst::notification(TrackErrors->pager-customerio) FAILED*",
-            # The second drill reuses the stack the first left with TrackErrors firing: nothing carries over.
             "*drill_2_quiet.yaml::plugin-quiet::healthy::silent(all) PASSED*",
             "*drill_2_quiet.yaml::plugin-quiet::healthy::rules_have_data(TrackErrors) PASSED*",
             "*test_python_drills.py::test_drill_from_python PASSED*",
@@ -105,9 +108,12 @@ def test_drills_run_as_tests_on_one_stack(pytester: pytest.Pytester) -> None:
             "*firing   -> team-customerio  TrackErrors",
         ]
     )
-    # Two drills (the Python test's drill_2_quiet.yaml is the collected one: it runs once) and the fixture tests,
-    # all on the stack the first drill started.
-    assert "2 drill(s) on 1 stack start(s), 2 reuse(s)" in output
+    # The two YAML drills at once on two stacks, before the first test (the Python test's drill_2_quiet.yaml is
+    # the collected one: it is served from those results); then the fixture test on the session's stack, the one
+    # plugin-fires ran on (the longest drill starts first) and left TrackErrors firing on: reset, nothing carried.
+    result.stdout.fnmatch_lines(["firedrill: packing: 2 drills, all at once (asked for at most 2)*"])
+    assert "firedrill: ran 2 drill(s) in " in output and "up to 2 at once" in output
+    assert "2 drill(s) on 2 stack start(s), 1 reuse(s)" in output
     report = json.loads((pytester.path / "out" / "report.json").read_text())
     assert [s["name"] for s in report["scenarios"]] == ["plugin-fires", "plugin-quiet"]
     assert report["verdict"] == "fail"

@@ -53,19 +53,13 @@ def test_run_explains_each_failed_expectation_below_the_table(
 ) -> None:
     """The judging and printing of `firedrill run`, on a hand-made result (no programs run)."""
     from harness.cli import main
-    from harness.drill import cli as drill_cli
+    from harness.drill import suite
     from tests.unit.test_explain import _result
 
     result, _ = _result()
-    monkeypatch.setattr(drill_cli, "run_scenario", lambda scenario, options: [result])
-    monkeypatch.setattr(drill_cli, "SharedStack", lambda: _NoStack())
+    monkeypatch.setattr(suite, "run_scenario", lambda scenario, options: [result])
     code = main(["run", "scenarios/customerio/error-burst.yaml", "--quiet"])
     out = capsys.readouterr().out
     assert code == 1
     assert "burst [0] burst: fires HighErrors: fired after 8m, budget 7m (FAIL)" in out
     assert "    alert   " in out and "(p pending, F firing)" in out
-
-
-class _NoStack:
-    def close(self) -> None:
-        pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,93 @@ def test_parse_images() -> None:
     assert parse_images([]) == {}
     with pytest.raises(FiredrillError, match="COMPONENT=IMAGE"):
         parse_images(["prometheus"])
+
+
+CONFTEST_FAKE_DRILLS = """
+import os, time
+import harness.drill.session, harness.drill.suite
+from tests.unit.drill_fakes import quiet_results
+
+def fake(scenario, options):
+    with open(os.environ["FAKE_RUNS"], "a") as log:
+        log.write(f"{os.getpid()} {scenario.name} start {time.monotonic()}\\n")
+    time.sleep(0.3)
+    with open(os.environ["FAKE_RUNS"], "a") as log:
+        log.write(f"{os.getpid()} {scenario.name} end {time.monotonic()}\\n")
+    return quiet_results(scenario)
+
+harness.drill.suite.run_scenario = fake
+harness.drill.session.run_scenario = fake
+"""
+
+
+def _fake_drill_dir(pytester: pytest.Pytester) -> Path:
+    for name in ("one", "two", "three"):
+        _drill(pytester.path / f"drill_{name}.yaml", name=name)
+    pytester.makeconftest(CONFTEST_FAKE_DRILLS)
+    return pytester.path / "runs.log"
+
+
+def _runs(log: Path) -> list[tuple[str, str, str, float]]:
+    rows = [line.split() for line in log.read_text().splitlines()]
+    return [(pid, name, what, float(t)) for pid, name, what, t in rows]
+
+
+def _overlapped(runs: list[tuple[str, str, str, float]]) -> bool:
+    starts = [t for _, _, what, t in runs if what == "start"]
+    ends = [t for _, _, what, t in runs if what == "end"]
+    return max(starts) < min(ends)
+
+
+def test_selected_drills_run_at_once_before_the_first_test(pytester: pytest.Pytester) -> None:
+    log = _fake_drill_dir(pytester)
+    pytester._monkeypatch.setenv("FAKE_RUNS", str(log))
+    pytester._monkeypatch.setenv("PYTHONPATH", str(SUITE.parents[1]))
+    args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-k", "not three", "-v"]
+    result = pytester.runpytest_subprocess(*args, "--firedrill-parallel", "2")
+    result.assert_outcomes(passed=2, failed=4)
+    runs = _runs(log)
+    assert sorted({name for _, name, _, _ in runs}) == ["one", "two"], "the deselected drill must not run"
+    assert len(runs) == 4 and _overlapped(runs), "the two drills did not run at once"
+    result.stdout.fnmatch_lines(["firedrill: packing: 2 drills, all at once (asked for at most 2)*"])
+    # auto is the default: the packing comes from the measured headroom (how many depends on the machine's load).
+    log.unlink()
+    result = pytester.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=2, failed=4)
+    result.stdout.fnmatch_lines(["firedrill: packing: 2 drills*each starts when its estimated load fits in*"])
+
+
+def test_parallel_1_runs_drills_one_by_one_as_their_tests_come(pytester: pytest.Pytester) -> None:
+    log = _fake_drill_dir(pytester)
+    pytester._monkeypatch.setenv("FAKE_RUNS", str(log))
+    pytester._monkeypatch.setenv("PYTHONPATH", str(SUITE.parents[1]))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "--firedrill-parallel", "1")
+    result.assert_outcomes(passed=3, failed=6)
+    runs = _runs(log)
+    assert [name for _, name, what, _ in runs if what == "start"] == ["one", "three", "two"]
+    assert not _overlapped(runs)
+    assert "packing:" not in result.stdout.str()
+
+
+def test_under_xdist_one_worker_runs_every_drill_once(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    log = _fake_drill_dir(pytester)
+    pytester._monkeypatch.setenv("FAKE_RUNS", str(log))
+    pytester._monkeypatch.setenv("PYTHONPATH", str(SUITE.parents[1]))
+    args = ["-p", "no:cacheprovider", "-n", "2", "--firedrill-report", "out", "--firedrill-parallel", "3"]
+    result = pytester.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=3, failed=6)
+    runs = _runs(log)
+    assert sorted(name for _, name, what, _ in runs if what == "start") == ["one", "three", "two"]
+    assert len({pid for pid, _, _, _ in runs}) == 1, "every drill runs in one worker"
+    assert _overlapped(runs)
+    # The controller prints what the running worker said; its report holds every drill.
+    result.stdout.fnmatch_lines(["firedrill: [[]gw?[]] packing: 3 drills, all at once*"])
+    report = json.loads((pytester.path / "out" / "report.json").read_text())
+    assert sorted(s["name"] for s in report["scenarios"]) == ["one", "three", "two"]
+
+
+def test_bad_parallel_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--firedrill-parallel", "none", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --firedrill-parallel 'none': expected auto or a whole number >= 1"])

@@ -149,10 +149,9 @@ def test_firedrill_run_writes_report_html_beside_report_json(
 ) -> None:
     """`firedrill run --report DIR` on a hand-made result (no programs run)."""
     from harness.cli import main
-    from harness.drill import cli as drill_cli
+    from harness.drill import suite
 
-    monkeypatch.setattr(drill_cli, "run_scenario", lambda scenario_, options: [scenario(False)])
-    monkeypatch.setattr(drill_cli, "SharedStack", lambda: _NoStack())
+    monkeypatch.setattr(suite, "run_scenario", lambda scenario_, options: [scenario(False)])
     code = main(["run", "scenarios/customerio/error-burst.yaml", "--quiet", "--report", str(tmp_path / "out")])
     assert code == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["junit.xml", "report.html", "report.json"]
@@ -172,11 +171,10 @@ def test_the_pytest_plugin_session_writes_report_html(tmp_path: Path) -> None:
     assert len(charts(parse_valid((tmp_path / "report.html").read_text()))) == 2
 
 
-class _NoStack:
-    def close(self) -> None:
-        pass
-
-
-class _NoShared(_NoStack):
+class _NoShared:
+    stack = None
     starts = 0
     reuses = 0
+
+    def close(self) -> None:
+        pass

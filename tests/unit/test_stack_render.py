@@ -10,7 +10,7 @@ import yaml
 
 from harness.errors import InputError
 from harness.stack.launch import STANDARD_PORTS, Wiring, build_launch
-from harness.stack.render import prom_duration, render_alertmanager, render_prometheus
+from harness.stack.render import prom_duration, render_alertmanager, render_jaeger, render_prometheus
 from harness.stack.spec import Component, PrometheusSettings, ScrapeTarget, StackSpec, image_for
 
 
@@ -161,3 +161,11 @@ def test_a_dashboard_grafana_would_refuse_stops_the_stack_before_anything_starts
     with pytest.raises(InputError, match=r"d.json:1: the dashboard has no title"):
         stack.start()
     assert stack.running == {} and stack.provider is None and stack.sink is None
+
+
+def test_jaeger_exports_no_traces_of_its_own() -> None:
+    """With nowhere to send them, Jaeger's shutdown retried its own spans for 5 s and was killed mid-teardown."""
+    ports = {"query": 1, "query_grpc": 2, "health": 3, "otlp_grpc": 4, "otlp_http": 5}
+    config = yaml.safe_load(render_jaeger("127.0.0.1", ports))
+    assert config["extensions"]["jaeger_query"]["enable_tracing"] is False
+    assert config["service"]["telemetry"]["traces"]["level"] == "none"
