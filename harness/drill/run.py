@@ -27,8 +27,9 @@ from harness import interrupt
 from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_rule_file
 from harness.drill.health import Watchdog
 from harness.drill.judge import judge
+from harness.drill.logscan import LogSource
 from harness.drill.model import Phase, Scenario
-from harness.drill.observe import LogSource, Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
+from harness.drill.observe import Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
 from harness.drill.result import DrillError, ScenarioResult
 from harness.drill.timeline import PhaseWindow, Timeline, describe_fault

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.drill.logscan import scan_lines
 from harness.drill.model import Phase
-from harness.drill.observe import MAX_SCOPES, Observer, _peaks, next_sample_due, reduce_series, scan_lines
+from harness.drill.observe import MAX_SCOPES, Observer, _peaks, next_sample_due, reduce_series
 from harness.drill.run import faults_for, in_lane, lane_names
 from harness.pii import PiiPolicy
 from harness.stack.clients import Sample
@@ -128,3 +129,15 @@ def test_samples_keep_a_fixed_cadence_one_per_evaluation_interval() -> None:
     assert all(sum(1 for t in taken if start <= t < start + 0.5) == 1 for start in (100.2 + 0.5 * i for i in range(23)))
     # Far behind (a stalled poll): restart from now instead of sampling in a burst.
     assert next_sample_due(1.0, 5.0, 0.5) == 5.5
+
+
+def test_log_scan_counts_lines_without_a_field(tmp_path: Path) -> None:
+    from harness.drill.logscan import scan_log
+
+    log = tmp_path / "api.log"
+    lines = [{"requestId": "r1", "req": {"method": "GET"}}, {"msg": "faults set"}, {"requestId": ""}, "not json"]
+    log.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n")
+    scan = scan_log(log, 0, log.stat().st_size, PiiPolicy.of(), ["requestId", "req.method"])
+    assert scan.lines == 4
+    assert scan.missing == {"requestId": 3, "req.method": 3}
+    assert scan.missing_at[:2] == ["api.log:2: no requestId", "api.log:2: no req.method"]
