@@ -25,13 +25,14 @@ class LogSource:
     path: Path
     pii: PiiPolicy = field(default_factory=PiiPolicy.of)
     start: int = 0
-    end: int = 0
+    # Each finished phase's byte range, kept: a phase is scanned after the next one has begun (and moved start).
+    ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def mark_start(self) -> None:
         self.start = _size(self.path)
 
-    def mark_end(self) -> None:
-        self.end = _size(self.path)
+    def mark_end(self, phase: str) -> None:
+        self.ranges[phase] = (self.start, _size(self.path))
 
 
 def _size(path: Path) -> int:

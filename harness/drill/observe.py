@@ -251,9 +251,9 @@ class PhaseCollector:
         for source in self._logs:
             source.mark_start()
 
-    def phase_ended(self) -> None:
+    def phase_ended(self, phase: str) -> None:
         for source in self._logs:
-            source.mark_end()
+            source.mark_end(phase)
 
     def collect(self, phase: Phase, window: PhaseWindow) -> PhaseObservations:
         wants = [w for exp in phase.expect for w in exp.wants()]
@@ -266,7 +266,8 @@ class PhaseCollector:
         if any(w.what == "logs" for w in wants):
             fields = sorted({name for w in wants if w.what == "logs" for name in w.key.split(",") if name})
             for source in self._logs:
-                scan = scan_log(source.path, source.start, source.end, source.pii, fields)
+                start, end = source.ranges.get(phase.name, (0, 0))
+                scan = scan_log(source.path, start, end, source.pii, fields)
                 out.logs.setdefault(source.lane, []).append(scan.model_copy(update={"phase": phase.name}))
         return out
 

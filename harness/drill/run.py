@@ -303,7 +303,7 @@ class Drill:
                 watchdog.check()
                 self._report_progress(phase, index, now, end_at, faults)
                 interrupt.sleep(min(0.25, max(0.0, end_at - now)), f"phase {phase.name} of {self.scenario.name}")
-            self.collector.phase_ended()
+            self.collector.phase_ended(phase.name)
             window = PhaseWindow(name=phase.name, start=start, end=self.clock(), faults=faults,
                                  faults_applied_at=applied)  # fmt: skip
             self.windows.append(window)
