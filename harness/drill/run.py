@@ -238,6 +238,8 @@ class Drill:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if len(prometheus.query("up == 1")) >= count:
+                # Alert state begins now: nothing the start-up caused (a target not listening yet) carries over.
+                self.stack.restart_rules()
                 return
             interrupt.sleep(0.1, "the wait for scrape targets")
         down = [f"{t.scrape_url}: {t.last_error or t.health}" for t in prometheus.targets() if t.health != "up"]
