@@ -31,6 +31,7 @@ lint:
 	$(VENV)/mypy harness
 	$(TOOLS_PATH) actionlint
 	$(VENV)/firedrill lint scenarios/customerio/*.yaml --format github
+	$(VENV)/firedrill lint scenarios/tokpulse/*.yaml --format github
 
 bench: setup
 	$(VENV)/python benchmarks/stack_startup.py

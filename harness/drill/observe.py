@@ -14,7 +14,6 @@ An observation that could not be made is never silently missing: a poll that kee
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
+from harness.drill.logscan import LogSource, scan_log
 from harness.drill.model import Phase
 from harness.drill.timeline import (
     AlertState,
@@ -35,7 +35,6 @@ from harness.drill.timeline import (
     SpanSummary,
 )
 from harness.errors import ComponentError
-from harness.pii import PiiPolicy
 from harness.promql.dashboards import load
 from harness.stack import Component, Stack
 from harness.stack.clients import PrometheusClient
@@ -239,58 +238,6 @@ class PhaseObservations:
     logs: dict[str, list[LogScan]] = field(default_factory=dict)  # per lane
 
 
-@dataclass
-class LogSource:
-    """One service's log file in one lane, its PII policy, and where the current phase's lines begin."""
-
-    lane: str
-    path: Path
-    pii: PiiPolicy = field(default_factory=PiiPolicy.of)
-    start: int = 0
-    end: int = 0
-
-    def mark_start(self) -> None:
-        self.start = _size(self.path)
-
-    def mark_end(self) -> None:
-        self.end = _size(self.path)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def scan_lines(path: Path, start: int, end: int, pii: PiiPolicy, limit: int = 20) -> tuple[int, list[str]]:
-    """(lines read, up to ``limit`` PII findings like ``stub.log:12: body.email holds a value``) in a byte range.
-
-    Example:
-        >>> scan_lines(Path("/nonexistent.log"), 0, 0, PiiPolicy.of())
-        (0, [])
-    """
-    try:
-        with path.open("rb") as handle:
-            handle.seek(start)
-            chunk = handle.read(max(0, end - start)).decode("utf-8", "replace")
-            handle.seek(0)
-            first_line = handle.read(start).count(b"\n") + 1
-    except OSError:
-        return 0, []
-    hits: list[str] = []
-    lines = chunk.splitlines()
-    for number, line in enumerate(lines, first_line):
-        try:
-            record: object = json.loads(line)
-        except ValueError:
-            record = line
-        hits += [f"{path.name}:{number}: {finding}" for finding in pii.findings(record)]
-        if len(hits) >= limit:
-            break
-    return len(lines), hits[:limit]
-
-
 class PhaseCollector:
     """Collects each phase's spans, dashboard results and log scans, as its expectations ``want``."""
 
@@ -304,9 +251,9 @@ class PhaseCollector:
         for source in self._logs:
             source.mark_start()
 
-    def phase_ended(self) -> None:
+    def phase_ended(self, phase: str) -> None:
         for source in self._logs:
-            source.mark_end()
+            source.mark_end(phase)
 
     def collect(self, phase: Phase, window: PhaseWindow) -> PhaseObservations:
         wants = [w for exp in phase.expect for w in exp.wants()]
@@ -317,11 +264,11 @@ class PhaseCollector:
         for dashboard in dict.fromkeys(w.key for w in wants if w.what == "dashboard"):
             out.dashboards += self._dashboard(phase.name, Path(dashboard), window)
         if any(w.what == "logs" for w in wants):
+            fields = sorted({name for w in wants if w.what == "logs" for name in w.key.split(",") if name})
             for source in self._logs:
-                lines, hits = scan_lines(source.path, source.start, source.end, source.pii)
-                out.logs.setdefault(source.lane, []).append(
-                    LogScan(path=str(source.path), pii_hits=hits, phase=phase.name, lines=lines)
-                )
+                start, end = source.ranges.get(phase.name, (0, 0))
+                scan = scan_log(source.path, start, end, source.pii, fields)
+                out.logs.setdefault(source.lane, []).append(scan.model_copy(update={"phase": phase.name}))
         return out
 
     def _spans(self, phase: str, services: list[str], window: PhaseWindow) -> list[SpanSummary]:

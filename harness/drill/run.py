@@ -25,9 +25,10 @@ from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_scen
 from harness.drill.health import Watchdog
 from harness.drill.judge import judge
 from harness.drill.lanes import faults_for, in_lane, lane_names
+from harness.drill.logscan import LogSource
 from harness.drill.model import Phase, Scenario
 from harness.drill.noise import RatioRule, measure_event_rates, noise_notes
-from harness.drill.observe import LogSource, Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
+from harness.drill.observe import Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
 from harness.drill.result import DrillError, ScenarioResult
 from harness.drill.timeline import PhaseWindow, Timeline, describe_fault
@@ -234,6 +235,8 @@ class Drill:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if len(prometheus.query("up == 1")) >= count:
+                # Alert state begins now: nothing the start-up caused (a target not listening yet) carries over.
+                self.stack.restart_rules()
                 return
             interrupt.sleep(0.1, "the wait for scrape targets")
         down = [f"{t.scrape_url}: {t.last_error or t.health}" for t in prometheus.targets() if t.health != "up"]
@@ -299,7 +302,7 @@ class Drill:
                 watchdog.check()
                 self._report_progress(phase, index, now, end_at, faults)
                 interrupt.sleep(min(0.25, max(0.0, end_at - now)), f"phase {phase.name} of {self.scenario.name}")
-            self.collector.phase_ended()
+            self.collector.phase_ended(phase.name)
             self._measure_event_rates(phase)
             window = PhaseWindow(name=phase.name, start=start, end=self.clock(), faults=faults,
                                  faults_applied_at=applied)  # fmt: skip

@@ -105,12 +105,16 @@ class DashboardResult(BaseModel):
 
 
 class LogScan(BaseModel):
-    """The lines a log file got during one phase, scanned for PII; ``phase`` None means the whole run."""
+    """The lines a log file got during one phase, scanned for PII and for the fields every line must carry
+    (``missing``: field -> lines without it; ``missing_at``: the first few, located); ``phase`` None means the
+    whole run."""
 
     path: str
     pii_hits: list[str] = []
     phase: str | None = None
     lines: int = 0
+    missing: dict[str, int] = {}
+    missing_at: list[str] = []
 
 
 class Timeline(BaseModel):

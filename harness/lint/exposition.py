@@ -29,6 +29,9 @@ Role = Literal["value", "total", "bucket", "sum", "count", "created", "quantile"
 
 # Series Prometheus writes for every scrape target, with the target labels it adds to all series.
 TARGET_LABELS = frozenset({"job", "instance"})
+# An exposed label that meets a target label is renamed at scrape (honor_labels: false, Prometheus's default):
+# seed 002's tokpulse_job_attempts_total{job=...} is queried as exported_job.
+SCRAPE_RENAMES = {"job": "exported_job", "instance": "exported_instance"}
 SCRAPE_SERIES = (
     "up",
     "scrape_duration_seconds",
@@ -113,7 +116,8 @@ class Exposition:
         for family in families:
             for sample in family.samples:
                 meta.setdefault(sample.name, (family.name, family.type, _role(family, sample.name, sample.labels)))
-                for key, value in sample.labels.items():
+                for exposed, value in sample.labels.items():
+                    key = SCRAPE_RENAMES.get(exposed, exposed)
                     labels[sample.name].add(key)
                     values[sample.name][key].add(value)
                 if sample.name.endswith("_bucket") and "le" in sample.labels:
@@ -129,6 +133,20 @@ class Exposition:
         for name in SCRAPE_SERIES:
             series.setdefault(name, Series(name, name, "gauge", "value", frozenset()))
         return cls(sources, series, {k: tuple(sorted(v)) for k, v in bounds.items()})
+
+    def with_values(self, overrides: dict[str, frozenset[str] | None]) -> Exposition:
+        """A copy whose series take other values for some labels (None: any value, not checked).
+
+        >>> expo = Exposition.parse('# TYPE x_total counter\\nx_total{code="200"} 1\\n', "x.prom")
+        >>> expo.with_values({"code": None}).series["x_total"].values
+        {}
+        """
+        series = {}
+        for name, s in self.series.items():
+            values = {k: v for k, v in s.values.items() if k not in overrides}
+            values |= {k: v for k, v in overrides.items() if k in s.labels and v is not None}
+            series[name] = Series(s.name, s.family, s.type, s.role, s.labels, values)
+        return Exposition(self.sources, series, self.buckets, self.marked_complete)
 
     @classmethod
     def merge(cls, parts: list[Exposition]) -> Exposition:
@@ -172,7 +190,8 @@ def load_target(spec: str) -> Exposition:
     if spec.startswith(("http://", "https://")):
         return Exposition.parse(_fetch(spec), spec)
     if spec.startswith("profile:"):
-        return Exposition.parse(_profile_metrics(spec.removeprefix("profile:")), spec)
+        text = _profile_metrics(spec.removeprefix("profile:"))
+        return Exposition.parse(text, spec).with_values(_status_label_values(spec.removeprefix("profile:")))
     path = Path(spec.removeprefix("file:"))
     if spec.startswith("file:") or path.exists():
         return Exposition.parse(read_text(path, "exposition file"), display_path(path))
@@ -192,9 +211,20 @@ def _fetch(url: str) -> str:
     return response.text
 
 
+def _status_label_values(spec: str) -> dict[str, frozenset[str] | None]:
+    """The labels of a profile taken from a response's status, whose values the series made before traffic do
+    not all show: a ``code`` label takes any status a fault or a rejected body gives (``code=~"5.."`` is right,
+    None: not checked), a ``class`` label any class."""
+    from harness.stub.profile import load_profile
+
+    profile = load_profile(spec.partition("@")[0])  # _profile_metrics has reported an unusable one
+    return {name: (None if label.status == "code" else frozenset(label.pool()))
+            for name, label in profile.labels.items() if label.status in ("code", "class")}  # fmt: skip
+
+
 def _profile_metrics(spec: str) -> str:
     """Every service's exposition of a stub profile (or one service's, ``NAME@SERVICE``), as its stub serves them
-    before traffic: the one place lint reads a profile."""
+    before traffic: with _status_label_values, where lint reads a profile."""
     from harness.stub.exposition import profile_expositions
     from harness.stub.profile import ProfileError, load_profile
 

@@ -167,6 +167,19 @@ class Stack:
         running.put_files(launch.files)
         self._post(Component.PROMETHEUS, "/-/reload")
 
+    def restart_rules(self) -> None:
+        """Load the same rules again under new paths, so every alert starts inactive (Prometheus carries a
+        group's state over a reload when its file is unchanged). A drill calls it once its targets are up: an
+        alert its own start-up caused (``up == 0`` while the service was still starting) is not carried in."""
+        if Component.PROMETHEUS not in self.running or not self.spec.rule_files:
+            return
+        assert self.provider is not None and self._wiring is not None
+        self.spec.generation += 1
+        config_dir, data_dir = self.provider.dirs(Component.PROMETHEUS)
+        launch = build_launch(Component.PROMETHEUS, self.spec, self._wiring, config_dir, data_dir)
+        self.running[Component.PROMETHEUS].put_files(launch.files)
+        self._post(Component.PROMETHEUS, "/-/reload")
+
     def _post(self, component: Component, path: str, params: dict[str, str] | None = None) -> None:
         url = self.url(component) + path
         try:

@@ -56,9 +56,12 @@ def run_all() -> None:
 
 def _on_sigterm(previous: object) -> Callable[[int, FrameType | None], None]:
     def handler(signum: int, frame: FrameType | None) -> None:
-        run_all()
         if callable(previous):
+            # Someone already stops in order on SIGTERM (the CLI asks every drill to stop, they tear down and
+            # it exits 130): tearing down under them here would turn an orderly stop into exit 143.
             previous(signum, frame)
+            return
+        run_all()
         # SystemExit unwinds `with` blocks too; the registry is already empty so nothing runs twice.
         raise SystemExit(128 + signum)
 

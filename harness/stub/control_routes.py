@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -112,11 +113,16 @@ def _pydantic(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()]
 
 
-def _changed(state: StubState, action: str) -> JSONResponse:
+def _changed(request: Request, action: str) -> JSONResponse:
+    """The new fault set; each service logs the change as a request of its own (with a request id, as every line
+    of a request-correlated log has one)."""
+    state = _state(request)
     snapshot = state.faults.snapshot()
+    made = uuid.uuid4().hex
     for service in state.services.values():
-        service.log.write("info", f"faults {action}", {"error": None, "operation": "_firedrill"},
-                          {"fault_version": str(snapshot["version"])})  # fmt: skip
+        request_id = (request.headers.get(service.spec.request_id_header) or made)[:128]
+        fields = {"error": None, "operation": "_firedrill", "request_id": request_id, "correlation_id": request_id}
+        service.log.write("info", f"faults {action}", fields, {"fault_version": str(snapshot["version"])})
     return JSONResponse(snapshot)
 
 
@@ -140,7 +146,7 @@ async def put_faults(request: Request) -> JSONResponse:
     if problems:
         return _error("fault set does not fit the profile; nothing changed", 422, problems)
     state.faults.replace(list(fault_set.faults), seed=fault_set.seed)
-    return _changed(state, "set")
+    return _changed(request, "set")
 
 
 async def post_fault(request: Request) -> JSONResponse:
@@ -159,7 +165,7 @@ async def post_fault(request: Request) -> JSONResponse:
     if problems:
         return _error("fault does not fit the profile; nothing changed", 422, problems)
     state.faults.add(fault)
-    return _changed(state, "add")
+    return _changed(request, "add")
 
 
 async def delete_faults(request: Request) -> JSONResponse:
@@ -169,7 +175,7 @@ async def delete_faults(request: Request) -> JSONResponse:
         return refused
     state = _state(request)
     state.faults.clear()
-    return _changed(state, "clear")
+    return _changed(request, "clear")
 
 
 async def health(request: Request) -> JSONResponse:

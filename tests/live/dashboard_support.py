@@ -16,10 +16,11 @@ from harness.stack.spec import image_for
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def suite_dashboards() -> list[Path]:
-    """Every dashboard a scenario of scenarios/ provisions or expects, once each."""
+def suite_dashboards(suite: str) -> list[Path]:
+    """Every dashboard a scenario of scenarios/SUITE/ provisions or expects, once each (the traffic below is the
+    Customer.io stub's: each other suite's drills check their own dashboards' panels)."""
     found: list[Path] = []
-    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+    for path in sorted((ROOT / "scenarios" / suite).rglob("*.yaml")):
         scenario = load_scenario(path)
         found += [Path(p) for p in scenario.dashboards]
         wants = [w for phase in scenario.phases for exp in phase.expect for w in exp.wants()]

@@ -34,7 +34,7 @@ def test_grafana_answers_every_panel_as_firedrill_emulates_it() -> None:
         print(f"SKIP {why}")
         pytest.skip(why)
     port = free_port()
-    paths = suite_dashboards()
+    paths = suite_dashboards("customerio")
     spec = StackSpec(
         components={Component.PROMETHEUS, Component.JAEGER, Component.GRAFANA},
         scrape_targets=[ScrapeTarget("customerio", f"127.0.0.1:{port}", {"lane": "a"})],

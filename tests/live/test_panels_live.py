@@ -28,7 +28,7 @@ def test_every_suite_panel_has_data_on_the_prometheus_path() -> None:
         provider="processes",
         quiet=True,
     )
-    boards = [load(path) for path in suite_dashboards()]
+    boards = [load(path) for path in suite_dashboards("customerio")]
     assert boards, "the suites name no dashboard"
     with Stack(spec) as stack, StubProcess(profile="customerio", lane="a", port=port, seed=3) as stub:
         stub.control.set(FAULTS, seed=3)

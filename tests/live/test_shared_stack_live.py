@@ -90,3 +90,36 @@ def test_shared_stack_restarts_when_flags_differ(tmp_path: Path, no_leaks: None)
             second.reconfigure(_spec("processes", rules, []))
     finally:
         shared.close()
+
+
+PENDING = """\
+groups:
+  - name: restart
+    rules:
+      - alert: SelftestLow
+        expr: firedrill_selftest_up < 1
+        for: 1h
+"""
+
+
+def test_restarted_rules_forget_alert_state(target, tmp_path: Path, no_leaks: None) -> None:
+    # What a drill does once its targets are up: an alert its start-up caused does not carry into the drill.
+    address, gauge = target
+    gauge.set(0)
+    rules = tmp_path / "pending.yml"
+    rules.write_text(PENDING)
+    shared = SharedStack()
+    try:
+        stack = shared.acquire(_spec("processes", rules, [ScrapeTarget("selftest", address)]))
+
+        def active_since() -> str | None:
+            found = [a for a in stack.prometheus.alerts() if a.name == "SelftestLow"]
+            return found[0].active_at if found else None
+
+        assert wait_until(lambda: active_since() is not None, 20)
+        before = active_since()
+        stack.restart_rules()
+        assert wait_until(lambda: active_since() not in (None, before), 20), "the alert kept its old activeAt"
+        assert [g["file"].rsplit("/", 2)[-2] for g in stack.prometheus.rules()] == ["rules-1"]
+    finally:
+        shared.close()

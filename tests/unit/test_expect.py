@@ -197,3 +197,64 @@ def test_rules_have_data_names_the_silent_rules() -> None:
     assert not v.passed and "Starved" in v.reason and "Fed" not in v.reason
     ok = one(scenario({"rules_have_data": ["Fed"]}), timeline(expr_samples=samples, rules_info=rules))
     assert ok.passed
+
+
+def test_traces_across_services_count_only_spans_of_wide_traces() -> None:
+    def span(service: str, trace: str, error: bool = False, **attributes: str) -> SpanSummary:
+        return SpanSummary(phase="burst", service=service, trace_id=trace, name="op", duration_s=0.01, error=error,
+                           attributes=attributes)  # fmt: skip
+
+    wide = [span("intake", "t1"), span("jobs", "t1", error=True, fault="True"), span("api", "t1")]
+    narrow = [span("intake", "t2"), span("jobs", "t2", error=True, fault="True")]
+    q = {"traces": {"service": "jobs", "status": "error", "min_services": 3, "attributes": {"fault": "True"}}}
+    v = one(scenario(q), timeline(spans=wide + narrow))
+    assert v.passed and v.reason == (
+        "1 matching spans of 2 from jobs; expected at least 1 in traces across >= 3 services (e.g. api, intake, jobs)"
+    )
+    assert not one(scenario(q), timeline(spans=narrow)).passed
+    # A span of another phase does not widen this phase's trace.
+    other = SpanSummary(phase="baseline", service="api", trace_id="t2", name="op", duration_s=0.01, error=False)
+    assert not one(scenario(q), timeline(spans=[*narrow, other])).passed
+
+
+def test_logs_fields_on_every_line() -> None:
+    clean = LogScan(path="api.log", lines=10)
+    gaps = LogScan(path="jobs.log", lines=5, missing={"requestId": 2},
+                   missing_at=["jobs.log:3: no requestId", "jobs.log:4: no requestId"])  # fmt: skip
+    q = {"logs": {"fields": ["requestId"]}}
+    ok = one(scenario(q), timeline(logs=[clean]))
+    assert ok.passed and ok.reason == "no PII and requestId on every line in 10 log line(s) of the phase"
+    bad = one(scenario(q), timeline(logs=[clean, gaps]))
+    assert not bad.passed
+    assert bad.reason == "2 of 15 line(s) without requestId: jobs.log:3: no requestId; jobs.log:4: no requestId"
+    leaky = LogScan(path="a.log", lines=1, pii_hits=["a.log:1: email holds a value"])
+    only_fields = one(scenario({"logs": {"no_pii": False, "fields": ["requestId"]}}), timeline(logs=[leaky]))
+    assert only_fields.passed
+    assert not one(scenario(q), timeline(logs=[LogScan(path="a.log", lines=0)])).passed  # nothing to check
+
+
+def test_logs_query_must_check_something() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="needs fields"):
+        scenario({"logs": {"no_pii": False}})
+
+
+def test_no_notification_while_inhibited() -> None:
+    s = scenario({"no_notification": "W", "receiver": "team"})
+    firing = [tr("pending", 12, alert="W"), tr("firing", 16, alert="W")]
+    v = one(s, timeline(transitions=firing))
+    assert v.passed
+    assert v.reason == "no notification of W reached team, although it fired at +3m (inhibited or silenced)"
+    quiet = one(scenario({"no_notification": "W"}), timeline())
+    assert quiet.passed and quiet.reason == "no notification of W reached any receiver, but it never fired in the phase"
+    told = [Notification(receiver="team", status="firing", alertnames=["W"], t=25)]
+    bad = one(s, timeline(transitions=firing, notifications=told))
+    assert not bad.passed
+    assert bad.reason == "W was notified to team at +7m30s (1 notification(s) in the phase); expected none"
+    # Outside the phase, to another receiver, or resolved: not this expectation's business.
+    elsewhere = [Notification(receiver="team", status="firing", alertnames=["W"], t=31),
+                 Notification(receiver="pager", status="firing", alertnames=["W"], t=20),
+                 Notification(receiver="team", status="resolved", alertnames=["W"], t=20)]  # fmt: skip
+    assert one(s, timeline(transitions=firing, notifications=elsewhere)).passed

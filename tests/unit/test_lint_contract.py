@@ -141,3 +141,20 @@ class _serve:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def test_seed002_job_label_is_exported_job_and_the_redelivery_gauge_is_no_counter() -> None:
+    targets = [f"{job}=profile:tokpulse@{job}" for job in ("tokpulse-api", "tokpulse-webhooks", "tokpulse-jobs")]
+    report = run_lint(rules=[LINT / "seed002_alerts.yml"], targets=targets)
+    found = {(f.line, f.check) for f in report.findings}
+    # job="sync_products" is matched against the scrape jobs: the metric's own job label is exported_job.
+    assert (8, "promql/label-value") in found
+    (job,) = [f for f in report.findings if f.check == "promql/label-value"]
+    assert 'job="sync_products" selects none of the targets\' jobs' in job.message
+    # rate() of a gauge named *_rate.
+    assert (14, "promql/rate") in found
+    # code=~"5.." is fine: a code label takes whatever status a fault or a rejected body gives.
+    assert not [f for f in report.findings if f.line == 19], report.findings
+    api = load_target("profile:tokpulse@tokpulse-jobs")
+    assert {"exported_job", "status", "storeId"} <= api.series["tokpulse_job_attempts_total"].labels
+    assert "job" not in api.series["tokpulse_job_attempts_total"].labels  # the target's job label, added by lint

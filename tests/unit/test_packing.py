@@ -52,7 +52,7 @@ def test_longest_schedule_starts_first() -> None:
     scenarios = _suite()
     packing = choose_packing(scenarios, "auto", _idle(2.0))
     assert [scenarios[i].name.removeprefix("customerio-") for i in packing.order] == [
-        "backlog", "latency", "error-burst", "below-threshold", "bounce", "baseline",
+        "bounce", "backlog", "latency", "error-burst", "below-threshold", "baseline",
     ]  # fmt: skip
 
 
@@ -60,9 +60,8 @@ def test_two_idle_cores_run_the_customerio_suite_within_its_longest_schedule_plu
     packing = choose_packing(_suite(), "auto", _idle(2.0))
     wall, most = packing.simulate()
     assert most >= 4
-    # The target: the suite within 1.3x its longest drill's schedule (60 s), overhead included.
-    assert wall == 60 + OVERHEAD_S
-    assert wall <= 1.3 * 60
+    # The target: the suite within 1.3x its longest drill's schedule (bounce, 72 s), overhead included.
+    assert 72 + OVERHEAD_S <= wall <= 1.3 * 72
 
 
 def test_drills_start_only_while_their_estimated_load_fits() -> None:
@@ -99,7 +98,7 @@ def test_describe_says_how_many_and_why() -> None:
     text = choose_packing(_suite(), "auto", _idle(1.5)).describe()
     assert "1.50 of 2 cores idle" in text and "GiB free" in text
     assert "estimated cores: customerio-backlog 0.53" in text
-    assert "longest schedule 60s" in text
+    assert "longest schedule 72s" in text
 
 
 def test_measured_headroom_is_plausible() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.drill.logscan import scan_lines
 from harness.drill.model import Phase
-from harness.drill.observe import MAX_SCOPES, Observer, _peaks, next_sample_due, reduce_series, scan_lines
+from harness.drill.observe import MAX_SCOPES, Observer, _peaks, next_sample_due, reduce_series
 from harness.drill.run import faults_for, in_lane, lane_names
 from harness.pii import PiiPolicy
 from harness.stack.clients import Sample
@@ -128,3 +129,40 @@ def test_samples_keep_a_fixed_cadence_one_per_evaluation_interval() -> None:
     assert all(sum(1 for t in taken if start <= t < start + 0.5) == 1 for start in (100.2 + 0.5 * i for i in range(23)))
     # Far behind (a stalled poll): restart from now instead of sampling in a burst.
     assert next_sample_due(1.0, 5.0, 0.5) == 5.5
+
+
+def test_log_scan_counts_lines_without_a_field(tmp_path: Path) -> None:
+    from harness.drill.logscan import scan_log
+
+    log = tmp_path / "api.log"
+    lines = [{"requestId": "r1", "req": {"method": "GET"}}, {"msg": "faults set"}, {"requestId": ""}, "not json"]
+    log.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n")
+    scan = scan_log(log, 0, log.stat().st_size, PiiPolicy.of(), ["requestId", "req.method"])
+    assert scan.lines == 4
+    assert scan.missing == {"requestId": 3, "req.method": 3}
+    assert scan.missing_at[:2] == ["api.log:2: no requestId", "api.log:2: no req.method"]
+
+
+def test_a_phase_s_log_lines_are_scanned_after_the_next_phase_began(tmp_path: Path) -> None:
+    # The runner collects a phase once the next one has started (its faults applied first): the earlier phase
+    # must still be read over its own lines, not over an empty range.
+    from typing import cast
+
+    from harness.drill.logscan import LogSource
+    from harness.drill.observe import PhaseCollector
+    from harness.drill.timeline import PhaseWindow
+    from harness.stack import Stack
+
+    log = tmp_path / "api.log"
+    log.write_text("")
+    collector = PhaseCollector(cast(Stack, None), 0.0, 0.5, [LogSource("a", log)])
+    burst = Phase.model_validate({"name": "burst", "duration": "1m", "expect": [{"logs": {"fields": ["requestId"]}}]})
+    collector.phase_started()
+    log.write_text(json.dumps({"requestId": "r1", "email": "ada@example.com"}) + "\n" + json.dumps({"msg": "x"}) + "\n")
+    collector.phase_ended("burst")
+    collector.phase_started()  # the next phase
+    with log.open("a") as handle:
+        handle.write(json.dumps({"requestId": "r2"}) + "\n")
+    (scan,) = collector.collect(burst, PhaseWindow(name="burst", start=0, end=1)).logs["a"]
+    assert (scan.lines, scan.missing, scan.phase) == (2, {"requestId": 1}, "burst")
+    assert scan.pii_hits == ["api.log:1: email holds a value"]

@@ -101,3 +101,14 @@ def test_the_fault_api_sets_adds_and_clears(tmp_path: Path) -> None:
         add = stub.client.post("/_firedrill/faults", json={"kind": "latency", "delay_ms": 5})
         cleared = stub.client.delete("/_firedrill/faults")
     assert put.json()["seed"] == 5 and len(add.json()["faults"]) == 2 and cleared.json()["faults"] == []
+
+
+def test_a_fault_change_is_logged_by_every_service_with_a_request_id(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        stub.client.put("/_firedrill/faults", json={"faults": []}, headers={"X-Request-ID": "drill-7"})
+        stub.client.delete("/_firedrill/faults")
+    api = [d for d in stub.log("shop-api") if d["msg"].startswith("faults ")]
+    jobs = [d for d in stub.log("shop-jobs") if d["event"].startswith("faults ")]
+    assert [d["requestId"] for d in api][0] == "drill-7" and jobs[0]["request_id"] == "drill-7"
+    # Without the header one id is made, the same in every service's line.
+    assert api[1]["requestId"] == jobs[1]["request_id"] and len(api[1]["requestId"]) == 32

@@ -104,6 +104,20 @@ def test_shift_moves_an_events_distribution(tmp_path: Path) -> None:
     assert 2.6 < mean < 3.2
 
 
+def test_a_fault_aimed_at_a_queued_job_matches_the_job_s_own_labels(tmp_path: Path) -> None:
+    # The job runs later in the jobs service; its store comes from the checkout that enqueued it.
+    with running(shop(), tmp_path) as stub:
+        faults(stub, {"kind": "error", "service": "shop-jobs", "operation": "process", "match": {"storeId": "store_7"}})
+        for store in ("store_7", "store_8") * 10:
+            stub.client.post("/v1/checkout", json={}, headers={"X-Store-Id": store})
+        time.sleep(0.3)
+        text = stub.metrics("shop-jobs")
+    attempts = {(store, status): sample(text, "shop_job_attempts_total", job="sync", status=status, storeId=store)
+                for store in ("store_7", "store_8") for status in ("success", "error")}  # fmt: skip
+    assert attempts == {("store_7", "success"): 0, ("store_7", "error"): 10,
+                        ("store_8", "success"): 10, ("store_8", "error"): 0}  # fmt: skip
+
+
 def test_backlog_stops_the_worker(tmp_path: Path) -> None:
     with running(shop(), tmp_path) as stub:
         faults(stub, {"kind": "backlog", "queue": "jobs", "stop": True})

@@ -55,6 +55,25 @@ def test_series_exist_at_zero_before_any_traffic(tmp_path: Path) -> None:
     assert sample(text, "shop_tool_calls_total", tool="crm", status="error") == 0
 
 
+def test_series_made_up_front_pair_a_store_with_its_own_org_only(tmp_path: Path) -> None:
+    profile = profile_from(tmp_path, {
+        "name": "t",
+        "labels": {"storeId": {"values": ["s1", "s2", "s3"]}, "orgId": {"values": ["o1", "o2"], "follows": "storeId"}},
+        "services": [{"name": "a", "process_metrics": False, "operations": [{"name": "op", "path": "/op"}],
+                      "metrics": [{"name": "hits_total", "type": "counter", "labels": ["storeId", "orgId"],
+                                   "source": "request"},
+                                  {"name": "load_ratio", "type": "gauge", "labels": ["orgId", "storeId"],
+                                   "source": {"value": {"type": "fixed", "value": 1}}}]}],
+    })  # fmt: skip
+    with running(profile, tmp_path) as stub:
+        text = stub.metrics("a")
+    hits = sorted(line.split(" ")[0] for line in text.splitlines() if line.startswith("hits_total{"))
+    assert hits == ['hits_total{orgId="o1",storeId="s1"}', 'hits_total{orgId="o1",storeId="s3"}',
+                    'hits_total{orgId="o2",storeId="s2"}']  # fmt: skip
+    assert sum(line.startswith("load_ratio{") for line in text.splitlines()) == 3
+    assert sample(text, "load_ratio", orgId="o2", storeId="s2") == 1
+
+
 def test_gauges_in_flight_uptime_and_a_drawn_value(tmp_path: Path) -> None:
     with running(shop(), tmp_path) as stub:
         text = stub.metrics("shop-api")

@@ -47,7 +47,7 @@ def test_every_drill_at_once_when_they_fit(monkeypatch: pytest.MonkeyPatch) -> N
         runs = run_suite(scenarios, RunOptions(), packing, pool)
         assert len(pool.slots) == 6, "one slot (stack) per drill running at once"
     assert recorder.most_at_once == 6
-    assert recorder.started[0] == "customerio-backlog", "the longest schedule starts first"
+    assert recorder.started[0] == "customerio-bounce", "the longest schedule starts first"
     # Results come back in the order asked, each with its own lanes.
     assert [run.scenario.name for run in runs] == [s.name for s in scenarios]
     assert [len(run.results) for run in runs] == [1, 1, 2, 1, 1, 1]
@@ -96,13 +96,13 @@ def test_fresh_stack_means_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_broken_drill_stops_the_others_and_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    recorder = _fake(monkeypatch, Recorder(seconds=5, fail={"customerio-latency"}))
+    recorder = _fake(monkeypatch, Recorder(seconds=5, fail={"customerio-backlog"}))
     scenarios = _suite()
     started = time.monotonic()
     runs = run_suite(scenarios, RunOptions(), choose_packing(scenarios, 2), StackPool())
     assert time.monotonic() - started < 2, "the other drill was not stopped"
-    assert recorder.started == ["customerio-backlog", "customerio-latency"], "queued drills must not start"
-    with pytest.raises(RuntimeError, match="customerio-latency broke"):
+    assert recorder.started == ["customerio-bounce", "customerio-backlog"], "queued drills must not start"
+    with pytest.raises(RuntimeError, match="customerio-backlog broke"):
         raise_first_error(runs)
 
 

@@ -28,6 +28,7 @@ from harness.drill.expectations.dashboard import DashboardExpectation
 from harness.drill.expectations.fires import FiresExpectation
 from harness.drill.expectations.logs import LogsExpectation
 from harness.drill.expectations.metric import MetricExpectation
+from harness.drill.expectations.no_notification import NoNotificationExpectation
 from harness.drill.expectations.notification import NotificationExpectation
 from harness.drill.expectations.resolves import ResolvesExpectation
 from harness.drill.expectations.rules_have_data import RulesHaveDataExpectation
@@ -40,6 +41,7 @@ KINDS: tuple[type[Expectation], ...] = (
     SilentExpectation,
     ResolvesExpectation,
     NotificationExpectation,
+    NoNotificationExpectation,
     MetricExpectation,
     TracesExpectation,
     LogsExpectation,
@@ -104,6 +106,7 @@ __all__ = [
     "JudgeContext",
     "LogsExpectation",
     "MetricExpectation",
+    "NoNotificationExpectation",
     "NotificationExpectation",
     "Observation",
     "PhaseVerdicts",

@@ -115,6 +115,17 @@ class LabelSpec(_Strict):
             return sorted(set(self.status.values()))
         return []
 
+    def follow_map(self, source_pool: list[str]) -> dict[str, str]:
+        """For a ``follows`` label: its fixed value for each value of the label it follows (the i-th source value
+        maps to the (i mod n)-th of this label's values).
+
+        >>> org = LabelSpec.model_validate({"values": ["org_a", "org_b"], "follows": "storeId"})
+        >>> org.follow_map(["s1", "s2", "s3"])
+        {'s1': 'org_a', 's2': 'org_b', 's3': 'org_a'}
+        """
+        targets = self.pool()
+        return {value: targets[i % len(targets)] for i, value in enumerate(source_pool)}
+
     def pool_weights(self) -> list[float]:
         """Relative draw weights, one per pool value."""
         size = len(self.pool())

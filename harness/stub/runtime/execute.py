@@ -60,16 +60,23 @@ class Run:
     given: frozenset[str] = frozenset()
 
 
-def new_run(service: ServiceState, op: Operation, inputs: RequestInputs, body: Any) -> Run:
-    """Labels resolved, ids taken from the request (or made), faults planned."""
+def new_run(
+    service: ServiceState, op: Operation, inputs: RequestInputs, body: Any, carried: dict[str, str] | None = None
+) -> Run:
+    """Labels resolved (``carried``: a queued job's, from the run that enqueued it), ids taken from the request
+    (or made), and faults planned on those labels."""
     spec = service.spec
-    fixed = {"service": spec.name, "operation": op.name, "route": op.path or "", "method": op.method, **op.labels}
-    carried: set[str] = set()
-    labels = service.stub.labels.request_labels(inputs, fixed, carried)
+    own = {"service": spec.name, "operation": op.name}
+    if carried is None:
+        fixed = {**own, "route": op.path or "", "method": op.method, **op.labels}
+    else:  # a job keeps its enqueuer's labels (its route and method too) but is its own service and operation
+        fixed = {"route": op.path or "", "method": op.method, **carried, **own, **op.labels}
+    sent: set[str] = set(carried or ())  # a job's labels came from its enqueuer's request: scanned as sent
+    labels = service.stub.labels.request_labels(inputs, fixed, sent)
     sent_id = inputs.headers.get(spec.request_id_header.lower())
     request_id = (sent_id or uuid.uuid4().hex)[:128]
     correlation = inputs.headers.get(spec.correlation_header.lower(), "") if spec.correlation_header else ""
-    given = carried | ({"request_id"} if sent_id else set()) | ({"correlation_id"} if correlation or sent_id else set())
+    given = sent | ({"request_id"} if sent_id else set()) | ({"correlation_id"} if correlation or sent_id else set())
     plan = service.stub.faults.plan(spec.name, op.name, labels)
     return Run(service, op, labels, request_id, (correlation or request_id)[:128], body, plan, status=op.status,
                given=frozenset(given))  # fmt: skip
@@ -249,9 +256,8 @@ def log_run(run: Run, seconds: float) -> None:
 async def run_job(service: ServiceState, op: Operation, job: Job) -> None:
     """A queue job: the job operation runs as a CONSUMER span in the trace of the run that enqueued it."""
     inputs = RequestInputs(headers={service.spec.request_id_header.lower(): job.request_id})
-    run = new_run(service, op, inputs, None)
-    run.labels = {**job.labels, **{k: v for k, v in run.labels.items() if k not in job.labels}}
-    run.labels.update(service=service.name, operation=op.name, **op.labels)
+    # Faults are planned on the job's labels (its topic, its store), not on ones drawn afresh.
+    run = new_run(service, op, inputs, None, carried=job.labels)
     run.correlation_id = job.correlation_id or run.request_id
     started = time.perf_counter()
     try:

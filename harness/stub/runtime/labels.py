@@ -88,9 +88,7 @@ class LabelResolver:
             if spec.derived_from_status:
                 self._status.append((name, spec))
             elif spec.follows is not None:
-                source = profile.labels[spec.follows].pool()
-                targets = spec.pool()
-                self._follows.append((name, spec.follows, {v: targets[i % len(targets)] for i, v in enumerate(source)}))
+                self._follows.append((name, spec.follows, spec.follow_map(profile.labels[spec.follows].pool())))
             elif spec.value is not None:
                 self._pools.append(_Pool(name, [spec.value], [1.0], [parse_source(s) for s in spec.from_]))
             else:

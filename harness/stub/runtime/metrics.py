@@ -117,7 +117,7 @@ class ServiceMetrics:
                 self.gauges[family.name] = metric
                 if values is not None:
                     pools = {label: _values_of(label, profile, service) for label in names}
-                    _bind_value_gauge(metric, family, pools, values)
+                    _bind_value_gauge(metric, family, profile, pools, values)
 
     def record_run(self, operation: str, labels: dict[str, str], code: int, seconds: float, body: Any) -> None:
         """One finished run of ``operation``."""
@@ -147,21 +147,37 @@ def _precreate(metric: Any, family: FamilySpec, profile: Profile, service: Servi
         contexts = [{"service": service.name, "_status": "200"}]
     count = 0
     for context in contexts:
-        choices: list[list[str]] = []
+        choices: dict[str, list[str]] = {}
         for name in names:
             if name in context:
-                choices.append([context[name]])
+                choices[name] = [context[name]]
             elif name in status_specs:
                 spec = status_specs[name]
                 own = spec.status_value(int(context["_status"]))
-                choices.append(spec.pool() if isinstance(spec.status, dict) else [own])
+                choices[name] = spec.pool() if isinstance(spec.status, dict) else [own]
             else:
-                choices.append(profile.label_pool(name) or [""])
-        for combo in itertools.product(*choices):
+                choices[name] = profile.label_pool(name) or [""]
+        for combo in _combinations(profile, names, choices):
             if count >= PRECREATE_LIMIT:
                 return
             metric.labels(*combo)
             count += 1
+
+
+def _combinations(profile: Profile, names: list[str], choices: dict[str, list[str]]) -> Any:
+    """Every combination of the labels' values, in ``names`` order, where a label that ``follows`` another one
+    present takes only its fixed value (store 7's org, not every org): no series exists for a pair never seen."""
+    derived: dict[str, tuple[str, dict[str, str]]] = {}
+    for name in names:
+        spec = profile.labels.get(name)
+        if spec is not None and spec.follows in choices and len(choices[name]) > 1:
+            derived[name] = (spec.follows, spec.follow_map(profile.label_pool(spec.follows)))
+    free = [name for name in dict.fromkeys(names) if name not in derived]
+    for combo in itertools.product(*(choices[name] for name in free)):
+        values = dict(zip(free, combo, strict=True))
+        for name, (source, mapping) in derived.items():
+            values[name] = mapping.get(values[source], "")
+        yield tuple(values[name] for name in names)
 
 
 def _values_of(label: str, profile: Profile, service: Service) -> list[str]:
@@ -178,12 +194,14 @@ def _values_of(label: str, profile: Profile, service: Service) -> list[str]:
     return profile.label_pool(label) or fixed or [""]
 
 
-def _bind_value_gauge(metric: Any, family: FamilySpec, pools: dict[str, list[str]], read: ValueReader) -> None:
+def _bind_value_gauge(
+    metric: Any, family: FamilySpec, profile: Profile, pools: dict[str, list[str]], read: ValueReader
+) -> None:
     """Each series of a value gauge reads its value at scrape time."""
     sources = list(family.label_sources().values())
     if not sources:
         metric.set_function(lambda: read(family, {}))
         return
-    for combo in itertools.islice(itertools.product(*(pools[s] for s in sources)), PRECREATE_LIMIT):
+    for combo in itertools.islice(_combinations(profile, sources, pools), PRECREATE_LIMIT):
         labels = dict(zip(sources, combo, strict=True))
         metric.labels(*combo).set_function(lambda labels=labels: read(family, labels))
