@@ -130,6 +130,21 @@ class Exposition:
             series.setdefault(name, Series(name, name, "gauge", "value", frozenset()))
         return cls(sources, series, {k: tuple(sorted(v)) for k, v in bounds.items()})
 
+    def open_values(self, open_labels: dict[str, frozenset[str]]) -> Exposition:
+        """A copy that lists no values for labels whose values are open (family -> label names): any may appear.
+
+        >>> expo = Exposition.parse("# TYPE x_total counter\\nx_total{code=\\"200\\"} 3\\n", "x.prom")
+        >>> expo.open_values({"x": frozenset({"code"})}).series["x_total"].values
+        {}
+        """
+        series = {
+            name: Series(s.name, s.family, s.type, s.role, s.labels,
+                         {k: v for k, v in s.values.items() if k not in open_labels.get(s.family, frozenset())})
+            if s.family in open_labels else s
+            for name, s in self.series.items()
+        }  # fmt: skip
+        return Exposition(self.sources, series, self.buckets, self.marked_complete)
+
     @classmethod
     def merge(cls, parts: list[Exposition]) -> Exposition:
         """One exposition covering several targets (a name exported by any of them exists)."""
@@ -172,7 +187,8 @@ def load_target(spec: str) -> Exposition:
     if spec.startswith(("http://", "https://")):
         return Exposition.parse(_fetch(spec), spec)
     if spec.startswith("profile:"):
-        return Exposition.parse(_profile_metrics(spec.removeprefix("profile:")), spec)
+        expo = Exposition.parse(_profile_metrics(spec.removeprefix("profile:")), spec)
+        return expo.open_values(_open_labels(spec.removeprefix("profile:")))
     path = Path(spec.removeprefix("file:"))
     if spec.startswith("file:") or path.exists():
         return Exposition.parse(read_text(path, "exposition file"), display_path(path))
@@ -208,3 +224,23 @@ def _profile_metrics(spec: str) -> str:
     jobs = {s.name: s.job_name for s in profile.services}
     texts = profile_expositions(profile)
     return texts[jobs[service]] if service else "\n".join(texts.values())
+
+
+def _open_labels(spec: str) -> dict[str, frozenset[str]]:
+    """Family -> its labels taken from a response's code or class (``{status: code}``): before traffic a stub
+    exports only the success code, yet any code may come (a 503 series appears with the first 503).
+
+    >>> _open_labels("customerio")  # its status label maps codes onto a closed set: success, error
+    {}
+    """
+    from harness.stub.profile import load_profile
+
+    profile = load_profile(spec.partition("@")[0])
+    open_sources = {name for name, label in profile.labels.items() if label.status in ("code", "class")}
+    found: dict[str, frozenset[str]] = {}
+    for service in profile.services:
+        for family in service.metrics:
+            names = frozenset(k for k, source in family.label_sources().items() if source in open_sources)
+            if names:  # keyed as the exposition parser names families: a counter without its _total
+                found[family.name.removesuffix("_total") if family.type == "counter" else family.name] = names
+    return found
