@@ -100,9 +100,9 @@ def test_a_status_code_label_of_a_profile_is_open(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yml"
     rules.write_text(
         "groups:\n- name: g\n  rules:\n"
-        "  - alert: Throttled\n    expr: sum(rate(shop_requests_total{code=\"429\"}[5m])) > 1\n"
+        '  - alert: Throttled\n    expr: sum(rate(shop_requests_total{code="429"}[5m])) > 1\n'
         "    labels: {severity: warning}\n    annotations: {summary: s}\n"
-        "  - alert: NoSuchStore\n    expr: sum(rate(shop_requests_total{storeId=\"store_99\"}[5m])) > 1\n"
+        '  - alert: NoSuchStore\n    expr: sum(rate(shop_requests_total{storeId="store_99"}[5m])) > 1\n'
         "    labels: {severity: warning}\n    annotations: {summary: s}\n"
     )
     report = run_lint(rules=[rules], targets=[shop])
