@@ -30,8 +30,7 @@ lint:
 	$(VENV)/ruff format --check harness tests benchmarks
 	$(VENV)/mypy harness
 	$(TOOLS_PATH) actionlint
-	$(VENV)/firedrill lint scenarios/customerio/*.yaml --format github
-	$(VENV)/firedrill lint scenarios/tokpulse/*.yaml --format github
+	$(VENV)/firedrill lint scenarios/customerio/*.yaml scenarios/tokpulse/*.yaml scenarios/cs-fte/*.yaml --format github
 
 bench: setup
 	$(VENV)/python benchmarks/stack_startup.py

@@ -134,18 +134,19 @@ class Exposition:
             series.setdefault(name, Series(name, name, "gauge", "value", frozenset()))
         return cls(sources, series, {k: tuple(sorted(v)) for k, v in bounds.items()})
 
-    def with_values(self, overrides: dict[str, frozenset[str] | None]) -> Exposition:
-        """A copy whose series take other values for some labels (None: any value, not checked).
+    def open_values(self, open_labels: dict[str, frozenset[str]]) -> Exposition:
+        """A copy that lists no values for labels whose values are open (family -> label names): any may appear.
 
-        >>> expo = Exposition.parse('# TYPE x_total counter\\nx_total{code="200"} 1\\n', "x.prom")
-        >>> expo.with_values({"code": None}).series["x_total"].values
+        >>> expo = Exposition.parse("# TYPE x_total counter\\nx_total{code=\\"200\\"} 3\\n", "x.prom")
+        >>> expo.open_values({"x": frozenset({"code"})}).series["x_total"].values
         {}
         """
-        series = {}
-        for name, s in self.series.items():
-            values = {k: v for k, v in s.values.items() if k not in overrides}
-            values |= {k: v for k, v in overrides.items() if k in s.labels and v is not None}
-            series[name] = Series(s.name, s.family, s.type, s.role, s.labels, values)
+        series = {
+            name: Series(s.name, s.family, s.type, s.role, s.labels,
+                         {k: v for k, v in s.values.items() if k not in open_labels.get(s.family, frozenset())})
+            if s.family in open_labels else s
+            for name, s in self.series.items()
+        }  # fmt: skip
         return Exposition(self.sources, series, self.buckets, self.marked_complete)
 
     @classmethod
@@ -190,8 +191,8 @@ def load_target(spec: str) -> Exposition:
     if spec.startswith(("http://", "https://")):
         return Exposition.parse(_fetch(spec), spec)
     if spec.startswith("profile:"):
-        text = _profile_metrics(spec.removeprefix("profile:"))
-        return Exposition.parse(text, spec).with_values(_status_label_values(spec.removeprefix("profile:")))
+        expo = Exposition.parse(_profile_metrics(spec.removeprefix("profile:")), spec)
+        return expo.open_values(_open_labels(spec.removeprefix("profile:")))
     path = Path(spec.removeprefix("file:"))
     if spec.startswith("file:") or path.exists():
         return Exposition.parse(read_text(path, "exposition file"), display_path(path))
@@ -211,20 +212,9 @@ def _fetch(url: str) -> str:
     return response.text
 
 
-def _status_label_values(spec: str) -> dict[str, frozenset[str] | None]:
-    """The labels of a profile taken from a response's status, whose values the series made before traffic do
-    not all show: a ``code`` label takes any status a fault or a rejected body gives (``code=~"5.."`` is right,
-    None: not checked), a ``class`` label any class."""
-    from harness.stub.profile import load_profile
-
-    profile = load_profile(spec.partition("@")[0])  # _profile_metrics has reported an unusable one
-    return {name: (None if label.status == "code" else frozenset(label.pool()))
-            for name, label in profile.labels.items() if label.status in ("code", "class")}  # fmt: skip
-
-
 def _profile_metrics(spec: str) -> str:
     """Every service's exposition of a stub profile (or one service's, ``NAME@SERVICE``), as its stub serves them
-    before traffic: with _status_label_values, where lint reads a profile."""
+    before traffic: with _open_labels, where lint reads a profile."""
     from harness.stub.exposition import profile_expositions
     from harness.stub.profile import ProfileError, load_profile
 
@@ -238,3 +228,23 @@ def _profile_metrics(spec: str) -> str:
     jobs = {s.name: s.job_name for s in profile.services}
     texts = profile_expositions(profile)
     return texts[jobs[service]] if service else "\n".join(texts.values())
+
+
+def _open_labels(spec: str) -> dict[str, frozenset[str]]:
+    """Family -> its labels taken from a response's code or class (``{status: code}``): before traffic a stub
+    exports only the success code, yet any code may come (a 503 series appears with the first 503).
+
+    >>> _open_labels("customerio")  # its status label maps codes onto a closed set: success, error
+    {}
+    """
+    from harness.stub.profile import load_profile
+
+    profile = load_profile(spec.partition("@")[0])
+    open_sources = {name for name, label in profile.labels.items() if label.status in ("code", "class")}
+    found: dict[str, frozenset[str]] = {}
+    for service in profile.services:
+        for family in service.metrics:
+            names = frozenset(k for k, source in family.label_sources().items() if source in open_sources)
+            if names:  # keyed as the exposition parser names families: a counter without its _total
+                found[family.name.removesuffix("_total") if family.type == "counter" else family.name] = names
+    return found

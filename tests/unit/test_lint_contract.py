@@ -91,6 +91,24 @@ def test_exposition_from_profile_file_and_loopback_url() -> None:
     assert "customerio_requests_total" in merged.series and "http_requests_total" in merged.series
 
 
+def test_a_status_code_label_of_a_profile_is_open(tmp_path: Path) -> None:
+    # shop's `code` is the response's code: before traffic only 200 exists, yet a 429 or a 503 may come. Its
+    # `status` maps codes onto a closed set (success, client_error, error), which lint still checks.
+    shop = "profile:tests/fixtures/profiles/shop.yaml@shop-api"
+    series = load_target(shop).series["shop_requests_total"]
+    assert "code" not in series.values and series.values["storeId"]
+    rules = tmp_path / "rules.yml"
+    rules.write_text(
+        "groups:\n- name: g\n  rules:\n"
+        '  - alert: Throttled\n    expr: sum(rate(shop_requests_total{code="429"}[5m])) > 1\n'
+        "    labels: {severity: warning}\n    annotations: {summary: s}\n"
+        '  - alert: NoSuchStore\n    expr: sum(rate(shop_requests_total{storeId="store_99"}[5m])) > 1\n'
+        "    labels: {severity: warning}\n    annotations: {summary: s}\n"
+    )
+    report = run_lint(rules=[rules], targets=[shop])
+    assert [(f.line, f.check) for f in report.findings] == [(9, "promql/label-value")]
+
+
 def test_did_you_mean_prefers_the_same_kind_of_series() -> None:
     expo = load_target("profile:customerio")
     assert did_you_mean("customerio_api_queue_depth", expo) == "customerio_queue_depth"
