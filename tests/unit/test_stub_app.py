@@ -101,3 +101,20 @@ def test_the_fault_api_sets_adds_and_clears(tmp_path: Path) -> None:
         add = stub.client.post("/_firedrill/faults", json={"kind": "latency", "delay_ms": 5})
         cleared = stub.client.delete("/_firedrill/faults")
     assert put.json()["seed"] == 5 and len(add.json()["faults"]) == 2 and cleared.json()["faults"] == []
+
+
+def test_health_answers_while_up_and_503_under_the_down_fault(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        up = stub.client.get("/health")
+        stub.client.put("/_firedrill/faults", json={"faults": [{"kind": "down", "service": "shop-api"}]})
+        down = stub.client.get("/health")
+        control = stub.client.get("/_firedrill/health")
+    assert (up.status_code, up.json()) == (200, {"status": "ok"})
+    assert down.status_code == 503 and control.status_code == 200
+
+
+def test_a_profiles_own_health_operation_wins(tmp_path: Path) -> None:
+    own = {"name": "own", "services": [{"name": "api", "operations": [
+        {"name": "health", "method": "GET", "path": "/health", "status": 204}]}]}  # fmt: skip
+    with running(profile_from(tmp_path, own), tmp_path) as stub:
+        assert stub.client.get("/health").status_code == 204
