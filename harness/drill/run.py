@@ -38,7 +38,8 @@ from harness.pii import PiiPolicy
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.shared import SharedStack
-from harness.stack.spec import ProviderName
+from harness.stack.spec import Probe, ProviderName
+from harness.stub import HEALTH_PATH
 from harness.stub.control import StubControl
 from harness.stub.faults import to_control
 from harness.stub.process import StubProcess
@@ -184,8 +185,10 @@ class Drill:
             if scenario.alertmanager else None  # fmt: skip
         spec = StackSpec(
             components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER}
-            | ({Component.GRAFANA} if scenario.grafana else set()),
+            | ({Component.GRAFANA} if scenario.grafana else set())
+            | ({Component.BLACKBOX} if scenario.blackbox else set()),
             scrape_targets=self._targets(),
+            probes=self._probes(),
             rule_files=self.rule_files,
             alertmanager_config=am_text,
             dashboards=list(scenario.dashboards),
@@ -215,6 +218,9 @@ class Drill:
             ]
         metrics = urlsplit(target.metrics_url or f"{target.url}/metrics")
         return [ScrapeTarget("target", metrics.netloc, {"lane": self.lanes[0]}, metrics.path or "/metrics")]
+
+    def _probes(self) -> list[Probe]:
+        return probes_for(self.scenario.blackbox, self.lanes, self.stub_ports)
 
     def start_stubs(self) -> None:
         """A stub process per lane, serving every service of the profile; or the url target's fault API."""
@@ -396,6 +402,22 @@ def compress_scenario_rules(
         rules_info += compressed.alerts
         notes += compressed.notes
     return rule_files, rules_info, notes
+
+
+def probes_for(blackbox: list[str], lanes: list[str], stub_ports: list[dict[str, int]]) -> list[Probe]:
+    """The blackbox exporter's probes: each named service's /health in every lane, or a URL as written.
+
+    >>> [p.url for p in probes_for(["api", "https://example.com/up"], ["a", "b"], [{"api": 1}, {"api": 2}])]
+    ['http://127.0.0.1:1/health', 'http://127.0.0.1:2/health', 'https://example.com/up']
+    """
+    probes = []
+    for entry in blackbox:
+        if entry.startswith(("http://", "https://")):
+            probes.append(Probe(entry, {"lane": lanes[0]}))
+            continue
+        probes += [Probe(f"http://127.0.0.1:{ports[entry]}{HEALTH_PATH}", {"lane": lane})
+                   for lane, ports in zip(lanes, stub_ports, strict=True)]  # fmt: skip
+    return probes
 
 
 def faults_for(phase: Phase, lane: str, k: float = 1.0) -> list[dict[str, object]]:

@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harness.stub import HEALTH_PATH
 from harness.stub.control_routes import PREFIX, control_routes
 from harness.stub.profile import Operation, Profile, load_profile
 from harness.stub.runtime.execute import InjectedException, execute, log_run, new_run, record
@@ -104,9 +105,6 @@ def _metrics_endpoint(service: ServiceState) -> Any:
         return Response(service.metrics.exposition(), media_type=CONTENT_TYPE)
 
     return metrics
-
-
-HEALTH_PATH = "/health"
 
 
 async def _health(request: Request) -> Response:

@@ -141,3 +141,17 @@ class _serve:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def test_probes_through_the_blackbox_exporter_are_a_complete_contract_of_job_blackbox(tmp_path: Path) -> None:
+    rules = tmp_path / "probes.yml"
+    rules.write_text(
+        "groups:\n- name: uptime\n  rules:\n"
+        '  - alert: Unreachable\n    expr: probe_success{job="blackbox"} == 0\n'
+        '  - alert: Typo\n    expr: probe_sucess{job="blackbox"} == 0\n'
+    )
+    assert "probe_success" in load_target("component:blackbox").series
+    report = run_lint(rules=[rules], targets=["profile:customerio", "blackbox=component:blackbox"])
+    assert [(f.check, f.suggestion) for f in report.findings if f.check.startswith("promql/")] == [
+        ("promql/series", "did you mean probe_success?")
+    ]

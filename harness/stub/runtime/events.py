@@ -3,7 +3,9 @@
 An occurrence draws the event's own labels (inheriting the run's), draws its value, may fail (an ``error``
 fault with ``event:``), may take time in its own span (a tool call), and is recorded by every family whose
 source is that event. Occurrences come from steps, from requests (``from_requests``), or at a background
-``rate`` per second (Poisson arrivals), which faults can set or multiply.
+``rate`` per second (Poisson arrivals), which faults can set or multiply. A background occurrence of an event
+with a ``span`` or ``latency`` runs concurrently as its own root span (a worker's LLM call), so its duration is
+real and its span reaches the tracer as a step's does.
 
 Example:
     >>> import asyncio, random
@@ -35,6 +37,8 @@ from harness.stub.runtime.template import render
 Record = Callable[[str, dict[str, str], int, float, float | None], None]
 # How often a background loop looks again at a rate that is zero (a fault may raise it).
 IDLE_CHECK_S = 0.1
+# Background occurrences that take time and are still running, at most (more are recorded without waiting).
+MAX_CONCURRENT_OCCURRENCES = 256
 
 
 class Events:
@@ -57,6 +61,8 @@ class Events:
         self._rng = rng
         self._tracer = tracer or trace.NoOpTracer()
         self._record = record
+        # Per event: its background occurrences still taking their time.
+        self._running: dict[str, set[asyncio.Task[int]]] = {}
 
     def _prepare(self, name: str, labels: dict[str, str]) -> tuple[dict[str, str], float | None, int]:
         spec = self.specs[name]
@@ -106,7 +112,26 @@ class Events:
         return [await self.occur(name, labels) for _ in range(n)]
 
     async def background(self, name: str) -> None:
-        """Occurrences at the event's rate (as faults set it), forever (until cancelled)."""
+        """Occurrences at the event's rate (as faults set it), forever (until cancelled, with the occurrences it
+        started)."""
+        running = self._running.setdefault(name, set())
+        try:
+            await self._arrivals(name, running)
+        finally:
+            for task in list(running):
+                task.cancel()
+
+    def _background_one(self, name: str, running: set[asyncio.Task[int]]) -> None:
+        labels = {"service": self.service}
+        spec = self.specs[name]
+        if (spec.span is None and spec.latency is None) or len(running) >= MAX_CONCURRENT_OCCURRENCES:
+            self.occur_now(name, labels)
+            return
+        task = asyncio.get_running_loop().create_task(self.occur(name, labels), name=f"event-{name}-occurrence")
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    async def _arrivals(self, name: str, running: set[asyncio.Task[int]]) -> None:
         spec = self.specs[name]
         while True:
             rate = self._faults.event_rate(self.service, name, spec.rate)
@@ -122,4 +147,4 @@ class Events:
                 if self._faults.event_rate(self.service, name, spec.rate) != rate:
                     break
             else:
-                self.occur_now(name, {"service": self.service})
+                self._background_one(name, running)
