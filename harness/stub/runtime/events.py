@@ -39,6 +39,8 @@ Record = Callable[[str, dict[str, str], int, float, float | None], None]
 IDLE_CHECK_S = 0.1
 # Background occurrences that take time and are still running, at most (more are recorded without waiting).
 MAX_CONCURRENT_OCCURRENCES = 256
+# Occurrences a late wake-up emits at once, at most.
+MAX_CATCH_UP = 1000
 
 
 class Events:
@@ -132,19 +134,27 @@ class Events:
         task.add_done_callback(running.discard)
 
     async def _arrivals(self, name: str, running: set[asyncio.Task[int]]) -> None:
+        """Poisson arrivals on the monotonic clock: a loop that wakes late (a busy stub, a loaded machine) emits
+        the occurrences that fell due meanwhile, so the rate stays the profile's instead of sagging with load."""
         spec = self.specs[name]
+        due: float | None = None  # when the next occurrence is due
+        current = 0.0  # the rate `due` was drawn at
         while True:
             rate = self._faults.event_rate(self.service, name, spec.rate)
+            now = time.monotonic()
             if rate <= 0:
+                due = None
                 await asyncio.sleep(IDLE_CHECK_S)
                 continue
-            wait = self._rng.expovariate(rate)
-            # Sleep in slices so a fault that changes the rate takes effect promptly.
-            while wait > 0:
-                step = min(wait, IDLE_CHECK_S)
-                await asyncio.sleep(step)
-                wait -= step
-                if self._faults.event_rate(self.service, name, spec.rate) != rate:
+            if due is None or rate != current:
+                # Memoryless: a new rate (a fault applied or removed) starts a fresh wait from now.
+                due, current = now + self._rng.expovariate(rate), rate
+            for _ in range(MAX_CATCH_UP):
+                if due > now:
                     break
-            else:
                 self._background_one(name, running)
+                due += self._rng.expovariate(rate)
+            else:
+                due = now  # a stall longer than the catch-up allows: drop the rest rather than burst
+            # Sleep in slices so a fault that changes the rate takes effect promptly.
+            await asyncio.sleep(min(due - now, IDLE_CHECK_S))
