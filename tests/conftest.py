@@ -19,6 +19,7 @@ OFFLINE_IMAGES = {
     Component.PROMETHEUS: "firedrill/prometheus:offline",
     Component.ALERTMANAGER: "firedrill/alertmanager:offline",
     Component.JAEGER: "firedrill/jaeger:offline",
+    Component.BLACKBOX: "firedrill/blackbox:offline",
 }
 
 

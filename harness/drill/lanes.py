@@ -12,6 +12,8 @@ from __future__ import annotations
 import string
 
 from harness.drill.model import Phase
+from harness.stack.spec import Probe
+from harness.stub import HEALTH_PATH
 from harness.stub.faults import to_control
 
 
@@ -31,3 +33,19 @@ def in_lane(labels: dict[str, str], lane: str, addresses: set[str]) -> bool:
     if "instance" in labels:
         return labels["instance"] in addresses
     return True
+
+
+def probes_for(blackbox: list[str], lanes: list[str], stub_ports: list[dict[str, int]]) -> list[Probe]:
+    """The blackbox exporter's probes: each named service's /health in every lane, or a URL as written.
+
+    >>> [p.url for p in probes_for(["api", "https://example.com/up"], ["a", "b"], [{"api": 1}, {"api": 2}])]
+    ['http://127.0.0.1:1/health', 'http://127.0.0.1:2/health', 'https://example.com/up']
+    """
+    probes = []
+    for entry in blackbox:
+        if entry.startswith(("http://", "https://")):
+            probes.append(Probe(entry, {"lane": lanes[0]}))
+            continue
+        probes += [Probe(f"http://127.0.0.1:{ports[entry]}{HEALTH_PATH}", {"lane": lane})
+                   for lane, ports in zip(lanes, stub_ports, strict=True)]  # fmt: skip
+    return probes

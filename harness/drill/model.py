@@ -106,6 +106,9 @@ class Scenario(_Strict):
     dashboards: list[RelPath] = []
     # Add Grafana to the stack: dashboards are provisioned, and dashboard expectations query through it.
     grafana: bool = False
+    # Uptime probes through the blackbox exporter (job ``blackbox``): a service of the profile (its GET /health,
+    # in every lane) or an http(s) URL, probed as it is.
+    blackbox: list[Annotated[str, Field(min_length=1)]] = []
     load: LoadSpec | None = None
     compress: float = Field(1.0, ge=1)
     seed: int | None = None

@@ -33,6 +33,7 @@ def preflight(scenario: Scenario, doc: YamlDoc, programs: bool = True, aim_fault
     profile, found = _profile(scenario, doc)
     problems += found
     problems += _faults(scenario, doc, profile if aim_faults else None)
+    problems += _probes(scenario, doc, profile)
     problems += _budgets(scenario, doc)
     problems += _compression(scenario, doc)
     problems += _dashboards(scenario, doc)
@@ -110,6 +111,19 @@ def _faults(scenario: Scenario, doc: YamlDoc, profile: Profile | None) -> list[P
             if profile is not None:
                 problems += [doc.problem((*loc, field), f"{message}; fix the fault or the profile")
                              for field, message in fault_problems(fault, profile)]  # fmt: skip
+    return problems
+
+
+def _probes(scenario: Scenario, doc: YamlDoc, profile: Profile | None) -> list[Problem]:
+    """Each ``blackbox:`` entry is a service of the profile or an http(s) URL."""
+    services = profile.service_names if profile is not None else []
+    problems = []
+    for i, entry in enumerate(scenario.blackbox):
+        if entry.startswith(("http://", "https://")) or entry in services:
+            continue
+        known = f"a service of the profile ({', '.join(services)}) or " if services else ""
+        problems.append(doc.problem(("blackbox", i), f"{entry!r} is not something to probe; expected {known}"
+                                    "an http(s) URL"))  # fmt: skip
     return problems
 
 

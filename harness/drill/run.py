@@ -24,7 +24,7 @@ from harness import interrupt, workdir
 from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_scenario_rules
 from harness.drill.health import Watchdog
 from harness.drill.judge import judge
-from harness.drill.lanes import faults_for, in_lane, lane_names
+from harness.drill.lanes import faults_for, in_lane, lane_names, probes_for
 from harness.drill.logscan import LogSource
 from harness.drill.model import Phase, Scenario
 from harness.drill.noise import RatioRule, measure_event_rates, noise_notes
@@ -38,7 +38,7 @@ from harness.pii import PiiPolicy
 from harness.stack import Component, ScrapeTarget, Stack, StackSpec
 from harness.stack.ports import free_port
 from harness.stack.shared import SharedStack
-from harness.stack.spec import ProviderName
+from harness.stack.spec import Probe, ProviderName
 from harness.stub.control import StubControl
 from harness.stub.faults import to_control
 from harness.stub.process import StubProcess
@@ -182,8 +182,10 @@ class Drill:
             if scenario.alertmanager else None  # fmt: skip
         spec = StackSpec(
             components={Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER}
-            | ({Component.GRAFANA} if scenario.grafana else set()),
+            | ({Component.GRAFANA} if scenario.grafana else set())
+            | ({Component.BLACKBOX} if scenario.blackbox else set()),
             scrape_targets=self._targets(),
+            probes=self._probes(),
             rule_files=self.rule_files,
             alertmanager_config=am_text,
             dashboards=list(scenario.dashboards),
@@ -213,6 +215,9 @@ class Drill:
             ]
         metrics = urlsplit(target.metrics_url or f"{target.url}/metrics")
         return [ScrapeTarget("target", metrics.netloc, {"lane": self.lanes[0]}, metrics.path or "/metrics")]
+
+    def _probes(self) -> list[Probe]:
+        return probes_for(self.scenario.blackbox, self.lanes, self.stub_ports)
 
     def start_stubs(self) -> None:
         """A stub process per lane, serving every service of the profile; or the url target's fault API."""

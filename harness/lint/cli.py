@@ -24,6 +24,7 @@ from harness.lint.engine import LintInputs, lint
 from harness.lint.output import render
 from harness.lint.source import display_path
 from harness.promql.duration import parse_duration_s
+from harness.stack.blackbox import JOB as BLACKBOX_JOB
 from harness.stub.profile import ProfileError, resolve_profile_path
 
 FORMATS = ("human", "json", "github", "sarif", "markdown")
@@ -183,7 +184,7 @@ def inputs_from(args: argparse.Namespace) -> LintInputs:
 
 def scenario_targets(scenario: Scenario) -> list[str]:
     """The targets as the drill scrapes them: each service of the profile under its own job, or ``metrics_url``
-    (else ``{url}/metrics``) under job ``target``.
+    (else ``{url}/metrics``) under job ``target``; and the blackbox exporter's probes under job ``blackbox``.
 
     >>> from harness.drill.model import Target
     >>> scenario_targets(Scenario.model_construct(target=Target(url="http://127.0.0.1:8000/")))
@@ -191,12 +192,13 @@ def scenario_targets(scenario: Scenario) -> list[str]:
     """
     target = scenario.target
     profile = scenario.profile()
+    probes = [f"{BLACKBOX_JOB}=component:blackbox"] if scenario.blackbox else []
     if profile is not None:
         spec = _profile_spec(str(target.profile), Path(profile.source))
         if len(profile.services) == 1:
-            return [f"{profile.services[0].job_name}=profile:{spec}"]
-        return [f"{s.job_name}=profile:{spec}@{s.name}" for s in profile.services]
-    return [f"target={target.metrics_url or str(target.url).rstrip('/') + '/metrics'}"]
+            return [f"{profile.services[0].job_name}=profile:{spec}", *probes]
+        return [f"{s.job_name}=profile:{spec}@{s.name}" for s in profile.services] + probes
+    return [f"target={target.metrics_url or str(target.url).rstrip('/') + '/metrics'}", *probes]
 
 
 def _profile_spec(written: str, source: Path) -> str:

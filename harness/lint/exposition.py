@@ -183,7 +183,8 @@ def _role(family: Metric, name: str, sample_labels: dict[str, str]) -> Role:
 
 
 def load_target(spec: str) -> Exposition:
-    """The exposition named by ``spec``: ``http(s)://...``, ``profile:NAME``, ``file:PATH`` or a file path.
+    """The exposition named by ``spec``: ``http(s)://...``, ``profile:NAME``, ``file:PATH``, a file path, or
+    ``component:blackbox`` (what a probe through firedrill's blackbox exporter exports).
 
     >>> "customerio_requests_total" in load_target("profile:customerio").series
     True
@@ -193,6 +194,10 @@ def load_target(spec: str) -> Exposition:
     if spec.startswith("profile:"):
         expo = Exposition.parse(_profile_metrics(spec.removeprefix("profile:")), spec)
         return expo.open_values(_open_labels(spec.removeprefix("profile:")))
+    if spec == "component:blackbox":
+        from harness.stack.blackbox import PROBE_EXPOSITION
+
+        return Exposition.parse(PROBE_EXPOSITION, spec)
     path = Path(spec.removeprefix("file:"))
     if spec.startswith("file:") or path.exists():
         return Exposition.parse(read_text(path, "exposition file"), display_path(path))

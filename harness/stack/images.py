@@ -1,7 +1,7 @@
 """The offline image builder: pack locally installed binaries into images laid out like the official ones.
 
 For air-gapped CI where no registry is reachable: `firedrill images build` takes the `prometheus`,
-`alertmanager` and `jaeger` programs found on this machine, with the shared libraries they load, and
+`alertmanager`, `jaeger` and blackbox exporter programs found on this machine, with the shared libraries they load, and
 `docker import`s each as a minimal image whose entrypoint, config path and data dir match the official image,
 so the containers provider runs them unchanged.
 """
@@ -22,6 +22,7 @@ from harness.stack.spec import Component
 
 _DEFAULT_PROMETHEUS = b"global:\n  scrape_interval: 15s\nscrape_configs: []\n"
 _DEFAULT_ALERTMANAGER = b"route:\n  receiver: default\nreceivers:\n  - name: default\n"
+_DEFAULT_BLACKBOX = b"modules:\n  http_2xx:\n    prober: http\n"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ LAYOUTS: dict[Component, ImageLayout] = {
         {},
         ["/tmp/jaeger"],
         [4317, 4318, 5778, 9411, 13133, 14250, 14268, 16686],
+    ),
+    # prom/blackbox-exporter: the binary at /bin/blackbox_exporter, its config at /etc/blackbox_exporter/.
+    Component.BLACKBOX: ImageLayout(
+        "/bin/blackbox_exporter",
+        ["/bin/blackbox_exporter"],
+        ["--config.file=/etc/blackbox_exporter/config.yml"],
+        {"/etc/blackbox_exporter/config.yml": _DEFAULT_BLACKBOX},
+        [],
+        [9115],
     ),
 }
 
@@ -149,7 +159,8 @@ def build_image(component: Component, tag: str | None = None, force: bool = Fals
 
 
 def build_all(prefix: str = "firedrill", force: bool = False) -> dict[Component, str]:
-    """Offline images for Prometheus, Alertmanager and Jaeger (Grafana has no local binary to pack)."""
+    """Offline images for Prometheus, Alertmanager, Jaeger and the blackbox exporter (Grafana has no local binary
+    to pack)."""
     return {component: build_image(component, offline_tag(component, prefix), force) for component in LAYOUTS}
 
 

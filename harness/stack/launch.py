@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.promql.dashboards import JAEGER, PROMETHEUS, Dashboard, Datasource, check_provisioned, load
 from harness.promql.grafana_backend import duration_text
+from harness.stack import blackbox
 from harness.stack.ports import ensure_port_free, free_port
 from harness.stack.render import (
     new_admin_password,
@@ -36,6 +37,7 @@ STANDARD_PORTS: dict[Component, dict[str, int]] = {
         "health": 13133,
     },
     Component.GRAFANA: {"web": 3000},
+    Component.BLACKBOX: {"web": blackbox.PORT},
 }
 
 # (port name, HTTP path) that answers 200 once the component is ready.
@@ -44,10 +46,11 @@ READINESS: dict[Component, tuple[str, str]] = {
     Component.ALERTMANAGER: ("web", "/-/ready"),
     Component.JAEGER: ("health", "/status"),
     Component.GRAFANA: ("web", "/api/health"),
+    Component.BLACKBOX: ("web", "/-/healthy"),
 }
 
 # Start order: each component only needs addresses of those before it (or none at all).
-START_ORDER = [Component.JAEGER, Component.ALERTMANAGER, Component.PROMETHEUS, Component.GRAFANA]
+START_ORDER = [Component.JAEGER, Component.ALERTMANAGER, Component.BLACKBOX, Component.PROMETHEUS, Component.GRAFANA]
 
 # The official images' layout, mirrored by the offline image builder.
 CONTAINER_DIRS: dict[Component, tuple[str, str]] = {
@@ -55,6 +58,7 @@ CONTAINER_DIRS: dict[Component, tuple[str, str]] = {
     Component.ALERTMANAGER: ("/etc/alertmanager", "/alertmanager"),
     Component.JAEGER: ("/etc/jaeger", "/tmp/jaeger"),
     Component.GRAFANA: ("/etc/grafana", "/var/lib/grafana"),
+    Component.BLACKBOX: (blackbox.CONFIG_DIR, "/tmp/blackbox_exporter"),
 }
 
 
@@ -104,6 +108,7 @@ def build_launch(component: Component, spec: StackSpec, wiring: Wiring, config_d
         Component.ALERTMANAGER: _alertmanager,
         Component.JAEGER: _jaeger,
         Component.GRAFANA: _grafana,
+        Component.BLACKBOX: _blackbox,
     }
     return builders[component](spec, wiring, config_dir, data_dir)
 
@@ -125,8 +130,12 @@ def _prometheus(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str)
         ScrapeTarget(t.job, wiring.from_inside(t.address), t.labels, t.metrics_path) for t in spec.scrape_targets
     ]
     alertmanager = wiring.peer(Component.ALERTMANAGER, "web") if spec.wants(Component.ALERTMANAGER) else None
+    extra = []
+    if spec.wants(Component.BLACKBOX) and spec.probes:
+        probes = [replace(p, url=blackbox.probe_url_from(p.url, wiring.from_inside)) for p in spec.probes]
+        extra.append(blackbox.probe_scrape_config(probes, wiring.peer(Component.BLACKBOX, "web")))
     files[f"{config_dir}/prometheus.yml"] = render_prometheus(
-        spec.prometheus, targets, rule_paths, alertmanager
+        spec.prometheus, targets, rule_paths, alertmanager, extra
     ).encode()
     args = [
         f"--config.file={config_dir}/prometheus.yml",
@@ -148,6 +157,12 @@ def _alertmanager(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: st
         "--cluster.listen-address=",
     ]
     return Launch(Component.ALERTMANAGER, args, {f"{config_dir}/alertmanager.yml": config.encode()}, [data_dir])
+
+
+def _blackbox(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str) -> Launch:
+    path = f"{config_dir}/config.yml"
+    args = blackbox.args(path, _listen(wiring, Component.BLACKBOX))
+    return Launch(Component.BLACKBOX, args, {path: blackbox.render_config().encode()})
 
 
 def _jaeger(spec: StackSpec, wiring: Wiring, config_dir: str, data_dir: str) -> Launch:

@@ -15,12 +15,14 @@ from harness.stack.ports import LOOPBACK
 from harness.stack.provider import Provider, Running
 from harness.stack.spec import Component, StackSpec
 
-# Binary names tried in order; Debian ships Alertmanager as prometheus-alertmanager.
+# Binary names tried in order; Debian ships Alertmanager as prometheus-alertmanager (and the blackbox exporter as
+# prometheus-blackbox-exporter).
 BINARIES: dict[Component, list[str]] = {
     Component.PROMETHEUS: ["prometheus"],
     Component.ALERTMANAGER: ["alertmanager", "prometheus-alertmanager"],
     Component.JAEGER: ["jaeger"],
     Component.GRAFANA: ["grafana", "grafana-server"],
+    Component.BLACKBOX: ["blackbox_exporter", "prometheus-blackbox-exporter"],
 }
 
 INSTALL_HINTS: dict[Component, str] = {
@@ -29,6 +31,7 @@ INSTALL_HINTS: dict[Component, str] = {
     Component.JAEGER: "build it with `make setup` (Go module github.com/jaegertracing/jaeger/cmd/jaeger), "
     "or set FIREDRILL_JAEGER_BIN",
     Component.GRAFANA: "install Grafana so `grafana` is on PATH, or use --stack containers",
+    Component.BLACKBOX: "install it with `apt-get install prometheus-blackbox-exporter` (or run `make setup`)",
 }
 
 # Where set-up installs tools when /usr/local/bin is not writable, and where `go install` puts them.

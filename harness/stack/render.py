@@ -52,14 +52,18 @@ def render_prometheus(
     targets: list[ScrapeTarget],
     rule_files: list[str],
     alertmanager_address: str | None,
+    extra_scrape_configs: list[dict[str, Any]] | None = None,
 ) -> str:
-    """prometheus.yml text: one scrape job per distinct job name, each target with its labels."""
+    """prometheus.yml text: one scrape job per distinct job name, each target with its labels, then any scrape
+    jobs a component brings (the blackbox exporter's probes)."""
     scrape_timeout = settings.scrape_timeout_s or min(settings.scrape_interval_s, 10.0)
     jobs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for target in targets:
         jobs.setdefault((target.job, target.metrics_path), []).append(
             {"targets": [target.address], "labels": dict(target.labels)}
         )
+    scrape_configs = [{"job_name": job, "metrics_path": path, "static_configs": static}
+                      for (job, path), static in jobs.items()]  # fmt: skip
     config: dict[str, Any] = {
         "global": {
             "scrape_interval": prom_duration(settings.scrape_interval_s),
@@ -67,9 +71,7 @@ def render_prometheus(
             "evaluation_interval": prom_duration(settings.evaluation_interval_s),
         },
         "rule_files": rule_files,
-        "scrape_configs": [
-            {"job_name": job, "metrics_path": path, "static_configs": static} for (job, path), static in jobs.items()
-        ],
+        "scrape_configs": scrape_configs + list(extra_scrape_configs or []),
     }
     if alertmanager_address:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager_address]}]}]}

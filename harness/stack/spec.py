@@ -17,6 +17,8 @@ class Component(StrEnum):
     ALERTMANAGER = "alertmanager"
     JAEGER = "jaeger"
     GRAFANA = "grafana"
+    # The Prometheus blackbox exporter: uptime probes (harness.stack.blackbox).
+    BLACKBOX = "blackbox"
 
 
 ProviderName = Literal["auto", "containers", "processes"]
@@ -28,6 +30,7 @@ DEFAULT_IMAGES: dict[Component, str] = {
     Component.ALERTMANAGER: "prom/alertmanager:v0.28.1",
     Component.JAEGER: "jaegertracing/jaeger:2.13.0",
     Component.GRAFANA: "grafana/grafana:12.3.0",
+    Component.BLACKBOX: "prom/blackbox-exporter:v0.27.0",
 }
 
 
@@ -51,6 +54,14 @@ class ScrapeTarget:
     address: str  # host:port
     labels: dict[str, str] = field(default_factory=dict)
     metrics_path: str = "/metrics"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One URL the blackbox exporter probes (job ``blackbox``), with the target labels (e.g. lane) it adds."""
+
+    url: str
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,8 @@ class StackSpec:
         default_factory=lambda: {Component.PROMETHEUS, Component.ALERTMANAGER, Component.JAEGER}
     )
     scrape_targets: list[ScrapeTarget] = field(default_factory=list)
+    # URLs the blackbox exporter probes; used when the stack has Component.BLACKBOX.
+    probes: list[Probe] = field(default_factory=list)
     rule_files: list[Path] = field(default_factory=list)
     # The user's alertmanager.yml text; None means a default single-receiver route.
     alertmanager_config: str | None = None

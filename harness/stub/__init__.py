@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from harness.stub.profile import load_profile
     from harness.stub.redact import PII_FIELDS
 
-__all__ = ["PII_FIELDS", "StubControl", "StubProcess", "create_app", "load_profile"]
+__all__ = ["HEALTH_PATH", "PII_FIELDS", "StubControl", "StubProcess", "create_app", "load_profile"]
+
+# Every service of a stub answers GET on this path: 200 while up, 503 under the down fault (an uptime probe's view).
+HEALTH_PATH = "/health"
 
 _HOMES = {
     "PII_FIELDS": "harness.stub.redact",

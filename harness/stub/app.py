@@ -1,7 +1,9 @@
 """The stub's ASGI app: every service of the profile on its own port, in one process.
 
-Each service answers its operations' routes, its metrics path, and the control API (``/_firedrill/``). A request
-is dispatched to a service by the local port it arrived on; with one service every port is that service.
+Each service answers its operations' routes, its metrics path, ``GET /health`` (what an uptime monitor or the
+blackbox exporter probes: 200 while up, 503 under the ``down`` fault; the service's own operation wins when it has
+one on that path) and the control API (``/_firedrill/``). A request is dispatched to a service by the local port
+it arrived on; with one service every port is that service.
 
 Usage::
 
@@ -29,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harness.stub import HEALTH_PATH
 from harness.stub.control_routes import PREFIX, control_routes
 from harness.stub.profile import Operation, Profile, load_profile
 from harness.stub.runtime.execute import InjectedException, execute, log_run, new_run, record
@@ -104,10 +107,17 @@ def _metrics_endpoint(service: ServiceState) -> Any:
     return metrics
 
 
+async def _health(request: Request) -> Response:
+    # Reached only while the service is up: the down gate answers 503 before it.
+    return JSONResponse({"status": "ok"})
+
+
 def service_app(service: ServiceState) -> ASGIApp:
-    """One service: its operations, its metrics path and the control API, behind its down gate."""
+    """One service: its operations, its metrics path, /health and the control API, behind its down gate."""
     routes = [Route(op.path, _endpoint(service, op), methods=[op.method]) for op in service.spec.operations if op.path]
     routes += [Route(service.spec.metrics_path, _metrics_endpoint(service), methods=["GET"]), *control_routes()]
+    # After the service's own routes: Starlette takes the first match, so a profile's /health operation wins.
+    routes.append(Route(HEALTH_PATH, _health, methods=["GET"]))
     app = Starlette(routes=routes)
     app.state.stub = service.stub
     return DownGate(app, service)

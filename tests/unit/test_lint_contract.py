@@ -176,3 +176,17 @@ def test_seed002_job_label_is_exported_job_and_the_redelivery_gauge_is_no_counte
     api = load_target("profile:tokpulse@tokpulse-jobs")
     assert {"exported_job", "status", "storeId"} <= api.series["tokpulse_job_attempts_total"].labels
     assert "job" not in api.series["tokpulse_job_attempts_total"].labels  # the target's job label, added by lint
+
+
+def test_probes_through_the_blackbox_exporter_are_a_complete_contract_of_job_blackbox(tmp_path: Path) -> None:
+    rules = tmp_path / "probes.yml"
+    rules.write_text(
+        "groups:\n- name: uptime\n  rules:\n"
+        '  - alert: Unreachable\n    expr: probe_success{job="blackbox"} == 0\n'
+        '  - alert: Typo\n    expr: probe_sucess{job="blackbox"} == 0\n'
+    )
+    assert "probe_success" in load_target("component:blackbox").series
+    report = run_lint(rules=[rules], targets=["profile:customerio", "blackbox=component:blackbox"])
+    assert [(f.check, f.suggestion) for f in report.findings if f.check.startswith("promql/")] == [
+        ("promql/series", "did you mean probe_success?")
+    ]

@@ -185,3 +185,16 @@ def test_a_dashboard_grafana_could_not_load_is_reported_at_its_line(drill_dir: P
     (problem,) = caught.value.problems
     assert (Path(problem.file).name, problem.line) == ("dash.json", 3)
     assert "__inputs DS_LOKI needs a loki datasource" in problem.message
+
+
+def test_blackbox_probes_a_service_of_the_profile_or_a_url(drill_dir: Path) -> None:
+    path = drill_dir / "probes.yaml"
+    path.write_text(GOOD.replace("compress: 30\n", "compress: 30\nblackbox: [customerio-stub, 'https://x.test/up']\n"))
+    assert load_scenario(path, programs=False).blackbox == ["customerio-stub", "https://x.test/up"]
+    path.write_text(GOOD.replace("compress: 30\n", "compress: 30\nblackbox:\n  - customerio\n"))
+    with pytest.raises(InputError) as caught:
+        load_scenario(path, programs=False)
+    (problem,) = caught.value.problems
+    assert problem.line == 12  # the entry itself
+    assert problem.message == ("'customerio' is not something to probe; expected a service of the profile "
+                               "(customerio-stub) or an http(s) URL")  # fmt: skip

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from harness.drill.expectations import NotificationExpectation, ResolvesExpectation, TracesExpectation
+from harness.drill.judge import judge
+from harness.drill.model import Scenario
+from harness.drill.result import ScenarioResult
 from harness.drill.session import expectation_label, parse_images
+from harness.drill.timeline import AlertTransition, PhaseWindow, Timeline
 from harness.errors import FiredrillError
 
 pytest_plugins = ["pytester"]
@@ -184,3 +188,36 @@ def test_bad_parallel_option_is_a_usage_error(pytester: pytest.Pytester) -> None
     result = pytester.runpytest("--firedrill-parallel", "none", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --firedrill-parallel 'none': expected auto or a whole number >= 1"])
+
+
+def test_xfail_maps_to_pytests_strict_xfail(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An expected failure that fails is XFAIL; one that holds is XPASS(strict), a failure; others as usual.
+
+    The drill itself is faked (no programs run): its timeline says the alert went pending, then fired."""
+    rules = (SUITE.parents[1] / "fixtures" / "customerio" / "alerts.yml").resolve()
+    (pytester.path / "drill_xf.yaml").write_text(
+        f"name: xf\ntarget: {{profile: customerio}}\nrules: ['{rules}']\ncompress: 30\nphases:\n"
+        "  - name: burst\n    duration: 10m\n    expect:\n"
+        "      - silent: [CioHighErrorRate]\n        xfail: 'seed rule: fires at 2%'\n"
+        "      - fires: CioHighErrorRate\n        within: 9m\n        xfail: 'expected never to fire'\n"
+        "      - fires: CioHighErrorRate\n        within: 9m\n"
+    )
+
+    def fake_run(scenario: Scenario, options: object) -> list[ScenarioResult]:
+        states = [AlertTransition(alert="CioHighErrorRate", state=s, t=t, labels={}) for s, t in
+                  (("pending", 1.0), ("firing", 5.0))]  # fmt: skip
+        tl = Timeline(scenario=scenario.name, lane="a", k=30, transitions=states,
+                      phases=[PhaseWindow(name="burst", start=0, end=20, faults_applied_at=0)])  # fmt: skip
+        return [ScenarioResult(name=scenario.name, lane="a", timeline=tl, phases=judge(scenario, tl))]
+
+    monkeypatch.setattr("harness.drill.session.run_scenario", fake_run)
+    monkeypatch.setattr("harness.drill.suite.run_scenario", fake_run)  # drills at once run through the suite
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rfxX")
+    result.assert_outcomes(passed=1, xfailed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED drill_xf.yaml::xf::burst::fires(CioHighErrorRate) - [[]XPASS(strict)[]]*",
+            "XFAIL drill_xf.yaml::xf::burst::silent(CioHighErrorRate) - seed rule: fires at 2%",
+        ]
+    )
+    assert "[XPASS(strict)] expected never to fire" in result.stdout.str()

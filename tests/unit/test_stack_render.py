@@ -11,7 +11,7 @@ import yaml
 from harness.errors import InputError
 from harness.stack.launch import STANDARD_PORTS, Wiring, build_launch
 from harness.stack.render import prom_duration, render_alertmanager, render_jaeger, render_prometheus
-from harness.stack.spec import Component, PrometheusSettings, ScrapeTarget, StackSpec, image_for
+from harness.stack.spec import Component, Probe, PrometheusSettings, ScrapeTarget, StackSpec, image_for
 
 
 def test_prom_duration_keeps_milliseconds() -> None:
@@ -169,3 +169,38 @@ def test_jaeger_exports_no_traces_of_its_own() -> None:
     config = yaml.safe_load(render_jaeger("127.0.0.1", ports))
     assert config["extensions"]["jaeger_query"]["enable_tracing"] is False
     assert config["service"]["telemetry"]["traces"]["level"] == "none"
+
+
+def test_blackbox_probes_are_a_scrape_job_through_the_exporter(tmp_path: Path) -> None:
+    spec = StackSpec(
+        components={Component.PROMETHEUS, Component.BLACKBOX},
+        scrape_targets=[ScrapeTarget("app", "127.0.0.1:8000")],
+        probes=[Probe("http://127.0.0.1:8000/health", {"lane": "a"})],
+    )
+    bridge = Wiring(
+        "0.0.0.0",
+        STANDARD_PORTS,
+        lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}",
+        lambda a: "host.docker.internal:" + a.rsplit(":", 1)[1],
+    )
+    prometheus = build_launch(Component.PROMETHEUS, spec, bridge, "/etc/prometheus", "/prometheus")
+    app, probes = yaml.safe_load(prometheus.files["/etc/prometheus/prometheus.yml"])["scrape_configs"]
+    assert app["job_name"] == "app" and probes["job_name"] == "blackbox"
+    # The container reaches the host's loopback through the gateway; the exporter by its network alias.
+    assert probes["static_configs"] == [
+        {"targets": ["http://host.docker.internal:8000/health"], "labels": {"lane": "a"}}
+    ]
+    assert probes["relabel_configs"][-1] == {"target_label": "__address__", "replacement": "blackbox:9115"}
+    exporter = build_launch(Component.BLACKBOX, spec, bridge, "/etc/blackbox_exporter", "/tmp/bb")
+    config = yaml.safe_load(exporter.files["/etc/blackbox_exporter/config.yml"])
+    assert config["modules"]["http_2xx"]["prober"] == "http"
+    assert "--web.listen-address=0.0.0.0:9115" in exporter.args
+    # The exporter takes its offset from Prometheus's scrape timeout: x30's 0.5 s must leave the probe time.
+    assert "--timeout-offset=0.05" in exporter.args
+
+
+def test_no_probe_job_without_the_blackbox_component() -> None:
+    spec = StackSpec(components={Component.PROMETHEUS}, probes=[Probe("http://127.0.0.1:8000/health")])
+    wiring = Wiring("127.0.0.1", STANDARD_PORTS, lambda c, p: f"127.0.0.1:{STANDARD_PORTS[c][p]}", lambda a: a)
+    launch = build_launch(Component.PROMETHEUS, spec, wiring, "/c", "/d")
+    assert yaml.safe_load(launch.files["/c/prometheus.yml"])["scrape_configs"] == []

@@ -112,3 +112,20 @@ def test_a_fault_change_is_logged_by_every_service_with_a_request_id(tmp_path: P
     assert [d["requestId"] for d in api][0] == "drill-7" and jobs[0]["request_id"] == "drill-7"
     # Without the header one id is made, the same in every service's line.
     assert api[1]["requestId"] == jobs[1]["request_id"] and len(api[1]["requestId"]) == 32
+
+
+def test_health_answers_while_up_and_503_under_the_down_fault(tmp_path: Path) -> None:
+    with running(shop(), tmp_path) as stub:
+        up = stub.client.get("/health")
+        stub.client.put("/_firedrill/faults", json={"faults": [{"kind": "down", "service": "shop-api"}]})
+        down = stub.client.get("/health")
+        control = stub.client.get("/_firedrill/health")
+    assert (up.status_code, up.json()) == (200, {"status": "ok"})
+    assert down.status_code == 503 and control.status_code == 200
+
+
+def test_a_profiles_own_health_operation_wins(tmp_path: Path) -> None:
+    own = {"name": "own", "services": [{"name": "api", "operations": [
+        {"name": "health", "method": "GET", "path": "/health", "status": 204}]}]}  # fmt: skip
+    with running(profile_from(tmp_path, own), tmp_path) as stub:
+        assert stub.client.get("/health").status_code == 204

@@ -146,3 +146,62 @@ def test_summary_without_quantiles_has_sum_and_count_only(tmp_path: Path) -> Non
 def test_no_created_series(tmp_path: Path) -> None:
     with running(shop(), tmp_path) as stub:
         assert "_created" not in stub.metrics("shop-api")
+
+
+def test_a_background_event_that_takes_time_runs_in_its_own_span(tmp_path: Path) -> None:
+    worker = {"name": "worker", "labels": {"provider": {"values": ["openai"]}}, "services": [{
+        "name": "agents", "process_metrics": False,
+        "metrics": [
+            {"name": "llm_requests_total", "type": "counter", "labels": ["provider"], "source": {"event": "llm_call"}},
+            {"name": "llm_request_duration_seconds", "type": "histogram", "buckets": [0.01, 0.05, 1],
+             "source": {"event": "llm_call", "observe": "duration"}},
+            {"name": "ticks_total", "type": "counter", "source": {"event": "tick"}}],
+        "events": {"llm_call": {"labels": ["provider"], "rate": 100, "span": "llm.chat {provider}",
+                                "latency": {"type": "fixed", "value": 20}},
+                   "tick": {"rate": 100}}}]}  # fmt: skip
+    with running(profile_from(tmp_path, worker), tmp_path) as stub:
+        time.sleep(0.6)
+        text = stub.metrics()
+    calls = sample(text, "llm_requests_total", provider="openai") or 0
+    assert calls > 20 and (sample(text, "ticks_total") or 0) > 20
+    # Each call took its 20 ms: none in the 10 ms bucket, all within 50 ms.
+    assert sample(text, "llm_request_duration_seconds_bucket", le="0.01") == 0
+    assert sample(text, "llm_request_duration_seconds_bucket", le="0.05") == sample(
+        text, "llm_request_duration_seconds_count"
+    )
+    spans = [s for s in stub.spans.get_finished_spans() if s.name == "llm.chat openai"]
+    assert spans and all(s.parent is None for s in spans)  # a worker's call: a root span
+    # Its span lasts the latency (those the app's shutdown cancelled mid-way end early and are never recorded).
+    durations = sorted((s.end_time - s.start_time) / 1e9 for s in spans)
+    assert durations[len(durations) // 2] >= 0.019
+
+
+def test_a_background_rate_holds_while_the_loop_is_busy() -> None:
+    """Arrivals are due on the clock: a loop that wakes late catches up instead of losing occurrences."""
+    import asyncio
+    import random
+
+    from harness.stub.profile.operations import EventSpec
+    from harness.stub.runtime.events import Events
+    from harness.stub.runtime.faults import FaultController
+
+    seen: list[str] = []
+    events = Events("svc", {"tick": EventSpec(rate=200)}, FaultController(), None, random.Random(3), None,
+                    record=lambda name, labels, code, seconds, value: seen.append(name))  # fmt: skip
+
+    async def busy() -> None:
+        # A stub under load: the loop gets back to the event's timer 5 ms late, over and over.
+        while True:
+            time.sleep(0.005)
+            await asyncio.sleep(0)
+
+    async def run() -> None:
+        tasks = [asyncio.create_task(events.background("tick")), asyncio.create_task(busy())]
+        await asyncio.sleep(1.0)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(run())
+    # 200 expected (Poisson: sd 14); waits that each overran by 5 ms would have given about 100.
+    assert 150 < len(seen) < 250

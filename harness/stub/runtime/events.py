@@ -3,7 +3,9 @@
 An occurrence draws the event's own labels (inheriting the run's), draws its value, may fail (an ``error``
 fault with ``event:``), may take time in its own span (a tool call), and is recorded by every family whose
 source is that event. Occurrences come from steps, from requests (``from_requests``), or at a background
-``rate`` per second (Poisson arrivals), which faults can set or multiply.
+``rate`` per second (Poisson arrivals), which faults can set or multiply. A background occurrence of an event
+with a ``span`` or ``latency`` runs concurrently as its own root span (a worker's LLM call), so its duration is
+real and its span reaches the tracer as a step's does.
 
 Example:
     >>> import asyncio, random
@@ -35,6 +37,10 @@ from harness.stub.runtime.template import render
 Record = Callable[[str, dict[str, str], int, float, float | None], None]
 # How often a background loop looks again at a rate that is zero (a fault may raise it).
 IDLE_CHECK_S = 0.1
+# Background occurrences that take time and are still running, at most (more are recorded without waiting).
+MAX_CONCURRENT_OCCURRENCES = 256
+# Occurrences a late wake-up emits at once, at most.
+MAX_CATCH_UP = 1000
 
 
 class Events:
@@ -57,6 +63,8 @@ class Events:
         self._rng = rng
         self._tracer = tracer or trace.NoOpTracer()
         self._record = record
+        # Per event: its background occurrences still taking their time.
+        self._running: dict[str, set[asyncio.Task[int]]] = {}
 
     def _prepare(self, name: str, labels: dict[str, str]) -> tuple[dict[str, str], float | None, int]:
         spec = self.specs[name]
@@ -106,20 +114,47 @@ class Events:
         return [await self.occur(name, labels) for _ in range(n)]
 
     async def background(self, name: str) -> None:
-        """Occurrences at the event's rate (as faults set it), forever (until cancelled)."""
+        """Occurrences at the event's rate (as faults set it), forever (until cancelled, with the occurrences it
+        started)."""
+        running = self._running.setdefault(name, set())
+        try:
+            await self._arrivals(name, running)
+        finally:
+            for task in list(running):
+                task.cancel()
+
+    def _background_one(self, name: str, running: set[asyncio.Task[int]]) -> None:
+        labels = {"service": self.service}
         spec = self.specs[name]
+        if (spec.span is None and spec.latency is None) or len(running) >= MAX_CONCURRENT_OCCURRENCES:
+            self.occur_now(name, labels)
+            return
+        task = asyncio.get_running_loop().create_task(self.occur(name, labels), name=f"event-{name}-occurrence")
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    async def _arrivals(self, name: str, running: set[asyncio.Task[int]]) -> None:
+        """Poisson arrivals on the monotonic clock: a loop that wakes late (a busy stub, a loaded machine) emits
+        the occurrences that fell due meanwhile, so the rate stays the profile's instead of sagging with load."""
+        spec = self.specs[name]
+        due: float | None = None  # when the next occurrence is due
+        current = 0.0  # the rate `due` was drawn at
         while True:
             rate = self._faults.event_rate(self.service, name, spec.rate)
+            now = time.monotonic()
             if rate <= 0:
+                due = None
                 await asyncio.sleep(IDLE_CHECK_S)
                 continue
-            wait = self._rng.expovariate(rate)
-            # Sleep in slices so a fault that changes the rate takes effect promptly.
-            while wait > 0:
-                step = min(wait, IDLE_CHECK_S)
-                await asyncio.sleep(step)
-                wait -= step
-                if self._faults.event_rate(self.service, name, spec.rate) != rate:
+            if due is None or rate != current:
+                # Memoryless: a new rate (a fault applied or removed) starts a fresh wait from now.
+                due, current = now + self._rng.expovariate(rate), rate
+            for _ in range(MAX_CATCH_UP):
+                if due > now:
                     break
+                self._background_one(name, running)
+                due += self._rng.expovariate(rate)
             else:
-                self.occur_now(name, {"service": self.service})
+                due = now  # a stall longer than the catch-up allows: drop the rest rather than burst
+            # Sleep in slices so a fault that changes the rate takes effect promptly.
+            await asyncio.sleep(min(due - now, IDLE_CHECK_S))
