@@ -23,6 +23,7 @@ from harness.errors import FiredrillError, InputError, Interrupted
 
 def _stack_up(args: argparse.Namespace) -> int:
     from harness.stack import Component, ScrapeTarget, Stack, StackSpec
+    from harness.stack.processes import explicit_binaries
 
     components = {Component(name.strip()) for name in args.components.split(",") if name.strip()}
     spec = StackSpec(
@@ -32,10 +33,12 @@ def _stack_up(args: argparse.Namespace) -> int:
         rule_files=[Path(p) for p in args.rules],
         alertmanager_config=Path(args.alertmanager_config).read_text() if args.alertmanager_config else None,
         scrape_targets=[ScrapeTarget(job="target", address=t) for t in args.target],
+        binaries=explicit_binaries(args.prometheus, args.alertmanager),
     )
     with Stack(spec) as stack:
         for name, url in stack.urls().items():
-            print(f"  {name:<18} {url}")
+            version = f"  ({stack.versions[name]})" if name in stack.versions else ""
+            print(f"  {name:<18} {url}{version}")
         print(f"  started: {', '.join(stack.idents())}", flush=True)
         deadline = time.monotonic() + args.hold if args.hold else None
         print(
@@ -78,6 +81,8 @@ def _add_stack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     up.add_argument("--rules", nargs="*", default=[], help="Prometheus rule files")
     up.add_argument("--alertmanager-config", help="your alertmanager.yml (receivers go to the sink)")
     up.add_argument("--target", action="append", default=[], help="host:port to scrape (repeatable)")
+    up.add_argument("--prometheus", metavar="PATH", help="Prometheus binary (processes; default: the newest)")
+    up.add_argument("--alertmanager", metavar="PATH", help="Alertmanager binary (processes; default: the newest)")
     up.add_argument("--hold", type=float, default=0.0, help="tear down after this many seconds (0: wait for Ctrl-C)")
     up.set_defaults(handler=_stack_up)
 

@@ -34,6 +34,7 @@ from harness.drill.model import Scenario, load_scenario
 from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
 from harness.errors import FiredrillError, InputError
 from harness.stack import Stack, StackSpec
+from harness.stack.processes import explicit_binaries
 from harness.stub.process import StubProcess
 
 _SESSION = pytest.StashKey[DrillSession]()
@@ -56,6 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="COMPONENT=IMAGE",
         help="image override, e.g. prometheus=prom/prometheus:v2.55.1 (repeatable)",
     )
+    group.addoption("--firedrill-prometheus", metavar="PATH", default=None, help="Prometheus binary (processes)")
+    group.addoption("--firedrill-alertmanager", metavar="PATH", default=None, help="Alertmanager binary (processes)")
     parser.addini("firedrill_files", type="args", default=["drill_*.yaml", "drill_*.yml"], help="drill file globs")
 
 
@@ -72,6 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
             seed=config.getoption("--firedrill-seed"),
             images=config.getoption("--firedrill-image"),
             report_dir=config.getoption("--firedrill-report"),
+            binaries=explicit_binaries(
+                config.getoption("--firedrill-prometheus"),
+                config.getoption("--firedrill-alertmanager"),
+                prefix="--firedrill-",
+            ),
         )
     except FiredrillError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -18,6 +18,25 @@ OFFLINE_IMAGES = {
 }
 
 
+# The Prometheus majors every suite must pass on: 3 (built by `make setup`) and Debian's 2.42 (with Alertmanager
+# 0.25, its companion package). The drills run the newest unless told otherwise.
+MAJORS = [3, 2]
+
+
+def programs_of_major(major: int) -> dict[Component, str]:
+    """Prometheus of ``major`` and the Alertmanager of its generation (the newest with 3, the oldest with 2), as
+    ``StackSpec.binaries``; the test fails, naming the fix, when one is not installed."""
+    from harness import programs
+
+    prometheus = next((p for p in programs.installed("prometheus") if p.major == major), None)
+    alertmanagers = programs.installed("alertmanager")
+    if prometheus is None or not alertmanagers:
+        what = "Debian's `prometheus` and `prometheus-alertmanager`" if major == 2 else "Prometheus 3 (make setup)"
+        pytest.fail(f"no Prometheus {major} and Alertmanager installed: install {what}; run `make setup`")
+    alertmanager = alertmanagers[0] if major >= 3 else alertmanagers[-1]
+    return {Component.PROMETHEUS: prometheus.path, Component.ALERTMANAGER: alertmanager.path}
+
+
 def docker_ready() -> str | None:
     """None when a Docker daemon answers and the offline images exist, else the reason it can't be used."""
     try:

@@ -30,6 +30,7 @@ from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
 from harness.report.table import print_report
+from harness.stack.processes import explicit_binaries
 from harness.stack.shared import SharedStack
 
 _SUMMARY = {
@@ -55,6 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start a stack per drill (default without --parallel: one stack, reset between drills)",
     )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each drill's working files under DIR")
+    parser.add_argument("--prometheus", metavar="PATH", help="Prometheus binary (processes; default: the newest)")
+    parser.add_argument("--alertmanager", metavar="PATH", help="Alertmanager binary (processes; default: the newest)")
     parser.add_argument("--quiet", action="store_true", help="no live progress")
 
 
@@ -173,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
     """
     console = Console(stderr=True)
     scenarios = load_all(args.scenarios, args.compress)
+    binaries = explicit_binaries(args.prometheus, args.alertmanager)
     prepare_report_dir(args.report)
     runs: list[list[ScenarioResult]] = []
     started_at = datetime.now(UTC)
@@ -185,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
                 with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
                     options = RunOptions(stack=args.stack, compress=args.compress, seed=args.seed,
                                          on_progress=status.update, messages=messages, shared_stack=shared,
-                                         keep_dir=args.keep)  # fmt: skip
+                                         keep_dir=args.keep, binaries=binaries)  # fmt: skip
                     runs.append(run_all(scenarios, options, args.parallel))
                 if args.repeat > 1:
                     console.print(f"run {attempt + 1}/{args.repeat} done")

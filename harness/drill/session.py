@@ -128,6 +128,7 @@ class DrillSession:
     compress: float | None = None
     seed: int | None = None
     images: dict[Component, str] = field(default_factory=dict)
+    binaries: dict[Component, str] = field(default_factory=dict)
     report_dir: Path | None = None
     shared: SharedStack = field(default_factory=SharedStack)
     outcomes: list[DrillOutcome] = field(default_factory=list)
@@ -142,12 +143,14 @@ class DrillSession:
         seed: int | None,
         images: list[str],
         report_dir: str | None,
+        binaries: dict[Component, str] | None = None,
     ) -> DrillSession:
         return cls(
             stack=stack,
             compress=compress,
             seed=seed,
             images=parse_images(images),
+            binaries=dict(binaries or {}),
             report_dir=Path(report_dir) if report_dir else None,
         )
 
@@ -159,7 +162,7 @@ class DrillSession:
         if key in self._cache:
             return self._cache[key]
         options = RunOptions(stack=self.stack, compress=compress, seed=seed, shared_stack=self.shared,
-                             images=self.images)  # fmt: skip
+                             images=self.images, binaries=self.binaries)  # fmt: skip
         outcome = DrillOutcome(scenario)
         try:
             outcome.results = run_scenario(scenario, options)
@@ -174,7 +177,7 @@ class DrillSession:
 
     def blank_stack(self) -> Stack:
         """The shared stack with no rules and no scrape targets (for tests that drive it themselves)."""
-        spec = StackSpec(provider=self.stack, images=dict(self.images), quiet=True)
+        spec = StackSpec(provider=self.stack, images=dict(self.images), binaries=dict(self.binaries), quiet=True)
         stack = self.shared.stack
         if stack is not None:
             # Keep what a drill's stack was started with (compressed flags, networking) rather than restart it.
