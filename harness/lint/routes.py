@@ -5,13 +5,13 @@ alert's static labels lead (``amtool config routes test``), for the routes/* and
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import programs
 from harness.lint.checks import routes_config
 from harness.lint.model import Finding, RouteRow, Rule
 from harness.lint.source import YamlSource
@@ -49,16 +49,24 @@ def static_labels(rule: Rule) -> dict[str, str]:
     return {"alertname": rule.name, **{k: v for k, v in rule.labels.items() if "{{" not in v}}
 
 
-def load_routing(path: Path, rules: list[Rule]) -> Routing:
+def find_amtool() -> str | None:
+    """The amtool of the Alertmanager the drills run (FIREDRILL_ALERTMANAGER_BIN, else the newest installed)."""
+    server = programs.chosen("alertmanager")
+    tool = programs.tool_for(server, "amtool") if server is not None else programs.newest("amtool")
+    return tool.path if tool is not None else None
+
+
+def load_routing(path: Path, rules: list[Rule], amtool: str | None = None) -> Routing:
     """Validate the Alertmanager config at ``path`` and route each alerting rule of ``rules`` through it.
 
     Only a rule's static labels (and ``alertname``) are known before it fires; labels with templates and
-    labels the expression's series carry are not, so they take no part.
+    labels the expression's series carry are not, so they take no part. ``amtool`` defaults to the one of the
+    Alertmanager the drills run.
 
     >>> routing = load_routing(Path("fixtures/customerio/alertmanager.yml"), [])  # doctest: +SKIP
     """
     source = YamlSource.load(path, "Alertmanager config")
-    routing = Routing(source.file, path, source, shutil.which("amtool"))
+    routing = Routing(source.file, path, source, amtool or find_amtool())
     if routing.amtool is None:
         routing.findings.append(
             Finding(
@@ -66,8 +74,8 @@ def load_routing(path: Path, rules: list[Rule]) -> Routing:
                 line=1,
                 check=routes_config.ID,
                 severity="warning",
-                message="amtool is not on PATH: the config and its routes were not checked",
-                suggestion="install it (apt-get install prometheus-alertmanager)",
+                message="no amtool installed: the config and its routes were not checked",
+                suggestion="run `make setup` (or apt-get install prometheus-alertmanager)",
             )
         )
         return routing
