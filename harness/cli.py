@@ -55,10 +55,14 @@ def _stack_up(args: argparse.Namespace) -> int:
 
 
 def _images_build(args: argparse.Namespace) -> int:
-    from harness.stack.images import build_all
+    from harness.stack.containers import docker_client
+    from harness.stack.images import build_all, packed
+    from harness.stack.processes import explicit_binaries
 
-    for component, tag in build_all(prefix=args.prefix, force=args.force).items():
-        print(f"  {component.value:<13} {tag}")
+    binaries = explicit_binaries(args.prometheus, args.alertmanager)
+    for component, tag in build_all(prefix=args.prefix, force=args.force, binaries=binaries).items():
+        binary, version = packed(docker_client(), tag) or ("", "")
+        print(f"  {component.value:<13} {tag:<32} {version or 'version unknown'} from {binary}")
     return 0
 
 
@@ -91,6 +95,8 @@ def _add_stack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build = images_sub.add_parser("build", help="pack local prometheus, alertmanager, jaeger into images")
     build.add_argument("--prefix", default="firedrill", help="image name prefix (default: firedrill/<name>:offline)")
     build.add_argument("--force", action="store_true", help="rebuild even when the image exists")
+    build.add_argument("--prometheus", metavar="PATH", help="the Prometheus to pack (default: the newest installed)")
+    build.add_argument("--alertmanager", metavar="PATH", help="the Alertmanager to pack (default: the newest)")
     build.set_defaults(handler=_images_build)
 
 

@@ -11,10 +11,12 @@ import pytest
 
 from harness.stack.spec import Component
 
+# `firedrill images build --prefix P` builds P/<name>:offline; FIREDRILL_OFFLINE_PREFIX points the tests at them.
+_PREFIX = os.environ.get("FIREDRILL_OFFLINE_PREFIX", "firedrill")
 OFFLINE_IMAGES = {
-    Component.PROMETHEUS: "firedrill/prometheus:offline",
-    Component.ALERTMANAGER: "firedrill/alertmanager:offline",
-    Component.JAEGER: "firedrill/jaeger:offline",
+    Component.PROMETHEUS: f"{_PREFIX}/prometheus:offline",
+    Component.ALERTMANAGER: f"{_PREFIX}/alertmanager:offline",
+    Component.JAEGER: f"{_PREFIX}/jaeger:offline",
 }
 
 
