@@ -26,17 +26,15 @@ MAJORS = [3, 2]
 
 
 def programs_of_major(major: int) -> dict[Component, str]:
-    """Prometheus of ``major`` and the Alertmanager of its generation (the newest with 3, the oldest with 2), as
-    ``StackSpec.binaries``; the test fails, naming the fix, when one is not installed."""
-    from harness import programs
+    """Prometheus of ``major`` and the Alertmanager of its generation, as ``StackSpec.binaries``; the test fails,
+    naming the fix, when they are not installed."""
+    from harness.stack.processes import binaries_for_major
 
-    prometheus = next((p for p in programs.installed("prometheus") if p.major == major), None)
-    alertmanagers = programs.installed("alertmanager")
-    if prometheus is None or not alertmanagers:
+    found = binaries_for_major(major)
+    if found is None:
         what = "Debian's `prometheus` and `prometheus-alertmanager`" if major == 2 else "Prometheus 3 (make setup)"
         pytest.fail(f"no Prometheus {major} and Alertmanager installed: install {what}; run `make setup`")
-    alertmanager = alertmanagers[0] if major >= 3 else alertmanagers[-1]
-    return {Component.PROMETHEUS: prometheus.path, Component.ALERTMANAGER: alertmanager.path}
+    return found
 
 
 def docker_ready() -> str | None:

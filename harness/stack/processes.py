@@ -86,6 +86,17 @@ def explicit_binaries(prometheus: str | None, alertmanager: str | None, prefix: 
     return chosen
 
 
+def binaries_for_major(major: int) -> dict[Component, str] | None:
+    """The newest installed Prometheus of ``major`` with the Alertmanager of its generation (the newest with 3,
+    the oldest installed with 2: Debian's 0.25 ships with its 2.42), as ``StackSpec.binaries``; None if absent."""
+    prometheus = next((p for p in programs.installed("prometheus") if p.major == major), None)
+    alertmanagers = programs.installed("alertmanager")
+    if prometheus is None or not alertmanagers:
+        return None
+    alertmanager = alertmanagers[0] if major >= 3 else alertmanagers[-1]
+    return {Component.PROMETHEUS: prometheus.path, Component.ALERTMANAGER: alertmanager.path}
+
+
 class LocalProcess(Running):
     def __init__(self, component: Component, popen: subprocess.Popen[bytes], log_path: Path, ports: dict[str, int]):
         self.component = component
