@@ -11,6 +11,9 @@ import pytest
 
 from harness.stack.spec import Component
 
+# Lint's fixture drills (tests/fixtures/lint/drills/drill_*.yaml, some broken on purpose) are inputs, not tests.
+collect_ignore_glob = ["fixtures/*"]
+
 # `firedrill images build --prefix P` builds P/<name>:offline; FIREDRILL_OFFLINE_PREFIX points the tests at them.
 _PREFIX = os.environ.get("FIREDRILL_OFFLINE_PREFIX", "firedrill")
 OFFLINE_IMAGES = {
