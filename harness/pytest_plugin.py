@@ -38,7 +38,11 @@ from harness.stack.processes import explicit_binaries
 from harness.stub.process import StubProcess
 
 _SESSION = pytest.StashKey[DrillSession]()
-_KNOWN_TAGS = {"slow": "a drill that takes minutes", "nightly": "a drill for the nightly regression run"}
+_KNOWN_TAGS = {
+    "slow": "a drill that takes minutes",
+    "nightly": "a drill for the nightly regression run",
+    "majors": "the suite's drill that the live tests also run on Prometheus 2 (tests/live/test_majors_live.py)",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

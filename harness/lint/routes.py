@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import programs
 from harness.lint.checks import routes_config
 from harness.lint.model import Finding, RouteRow, Rule
 from harness.lint.source import YamlSource
+from harness.promql.amtool import find_amtool
 
 _MATCHER_NAME = re.compile(r"^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)")
 _AMTOOL_TIMEOUT_S = 30
@@ -47,13 +47,6 @@ class Routing:
 def static_labels(rule: Rule) -> dict[str, str]:
     """``alertname`` and the rule's labels that hold no template: all that is known before it fires."""
     return {"alertname": rule.name, **{k: v for k, v in rule.labels.items() if "{{" not in v}}
-
-
-def find_amtool() -> str | None:
-    """The amtool of the Alertmanager the drills run (FIREDRILL_ALERTMANAGER_BIN, else the newest installed)."""
-    server = programs.chosen("alertmanager")
-    tool = programs.tool_for(server, "amtool") if server is not None else programs.newest("amtool")
-    return tool.path if tool is not None else None
 
 
 def load_routing(path: Path, rules: list[Rule], amtool: str | None = None) -> Routing:

@@ -16,13 +16,17 @@ behaviour, exactly as production would:
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from harness.drill.compress import compress_rule_file
 from harness.drill.plan import CompressionPlan
 from harness.stack import ScrapeTarget, Stack, StackSpec
+from harness.stack.ports import free_port
 from harness.stack.spec import Component
 from tests.conftest import MAJORS, programs_of_major
 
@@ -43,46 +47,73 @@ groups:
 """
 
 
-@pytest.mark.parametrize("major", MAJORS)
-def test_compressed_timing_and_window_edges_match_production(major: int, target, tmp_path: Path) -> None:
-    address, gauge = target
-    production = tmp_path / "golden.yml"
+@dataclass
+class Measured:
+    """What one major did: first pending and firing of WindowFill (production seconds after the flip), and the
+    alerts' states at the end."""
+
+    version: str
+    first: dict[tuple[str, str], float]
+    states: dict[str, str]
+
+
+def measure(major: int, tmp_path: Path) -> Measured:
+    registry = CollectorRegistry()
+    gauge = Gauge("firedrill_selftest_up", "the golden test's gauge", registry=registry)
+    port = free_port()
+    server, _ = start_http_server(port, addr="127.0.0.1", registry=registry)
+    production = tmp_path / f"golden-{major}.yml"
     production.write_text(RULES)
-    compressed = tmp_path / "golden-x30.yml"
+    compressed = tmp_path / f"golden-{major}-x30.yml"
     compressed.write_text(compress_rule_file(production, K).yaml_text)
-    plan = CompressionPlan.for_k(K)
-    evaluation_prod = plan.evaluation_interval_s * K
     spec = StackSpec(
         components={Component.PROMETHEUS},
         provider="processes",
-        scrape_targets=[ScrapeTarget(job="golden", address=address)],
+        scrape_targets=[ScrapeTarget(job="golden", address=f"127.0.0.1:{port}")],
         rule_files=[compressed],
-        prometheus=plan.prometheus_settings(),
+        prometheus=CompressionPlan.for_k(K).prometheus_settings(),
         binaries=programs_of_major(major),
         quiet=True,
     )
-    with Stack(spec) as stack:
-        assert stack.versions["prometheus"].startswith(f"{major}.")
-        prometheus = stack.prometheus
-        deadline = time.monotonic() + 10
-        while not prometheus.query('up{job="golden"} == 1') and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(180 / K + 1)  # the 3m window fills with zeros
-        gauge.set(1)
-        flipped = time.monotonic()
-        first: dict[tuple[str, str], float] = {}
-        while time.monotonic() - flipped < 240 / K + 6 and ("WindowFill", "firing") not in first:
-            for alert in prometheus.alerts():
-                first.setdefault((alert.name, alert.state), (time.monotonic() - flipped) * K)
-            time.sleep(0.05)
-        states = {alert.name: alert.state for alert in prometheus.alerts()}
+    try:
+        with Stack(spec) as stack:
+            prometheus = stack.prometheus
+            deadline = time.monotonic() + 10
+            while not prometheus.query('up{job="golden"} == 1') and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(180 / K + 1)  # the 3m window fills with zeros
+            gauge.set(1)
+            flipped = time.monotonic()
+            first: dict[tuple[str, str], float] = {}
+            while time.monotonic() - flipped < 240 / K + 6 and ("WindowFill", "firing") not in first:
+                for alert in prometheus.alerts():
+                    first.setdefault((alert.name, alert.state), (time.monotonic() - flipped) * K)
+                time.sleep(0.05)
+            states = {alert.name: alert.state for alert in prometheus.alerts()}
+            return Measured(stack.versions["prometheus"], first, states)
+    finally:
+        server.shutdown()
 
-    pending, firing = first.get(("WindowFill", "pending")), first.get(("WindowFill", "firing"))
-    assert pending is not None and firing is not None, f"WindowFill never fired on Prometheus {major}: {first}"
-    print(f"Prometheus {major}: pending {pending:.1f}s, firing - pending {firing - pending:.1f}s (production)")
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Measured]:
+    """Both majors at once, each on its own Prometheus (the test is about timing within each, not between)."""
+    with ThreadPoolExecutor(max_workers=len(MAJORS)) as pool:
+        runs = pool.map(lambda major: measure(major, tmp_path_factory.mktemp(f"golden{major}")), MAJORS)
+        return dict(zip(MAJORS, runs, strict=True))
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_compressed_timing_and_window_edges_match_production(major: int, measured: dict[int, Measured]) -> None:
+    run = measured[major]
+    assert run.version.startswith(f"{major}.")
+    evaluation_prod = CompressionPlan.for_k(K).evaluation_interval_s * K
+    pending, firing = run.first.get(("WindowFill", "pending")), run.first.get(("WindowFill", "firing"))
+    assert pending is not None and firing is not None, f"WindowFill never fired on Prometheus {major}: {run.first}"
+    print(f"Prometheus {run.version}: pending {pending:.1f}s, firing - pending {firing - pending:.1f}s (production)")
     assert 90 - evaluation_prod / 4 <= pending <= 120 + evaluation_prod, pending
     assert 120 - evaluation_prod / 4 <= firing - pending <= 120 + evaluation_prod, firing - pending
     if major >= 3:
-        assert "ClosedWindow" not in states and ("ClosedWindow", "pending") not in first, "left-open: 4 samples"
+        assert "ClosedWindow" not in run.states and ("ClosedWindow", "pending") not in run.first, "left-open: 4"
     else:
-        assert states.get("ClosedWindow") == "firing", "closed: 5 samples"
+        assert run.states.get("ClosedWindow") == "firing", "closed: 5 samples"
