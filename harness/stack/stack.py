@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from harness import interrupt
-from harness.errors import StackError
+from harness.errors import InputError, StackError
 from harness.proc import log_tail
 from harness.promql.promtool import check_rule_files, find_promtool
 from harness.stack import teardown
@@ -28,10 +28,18 @@ from harness.stack.spec import Component, StackSpec
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
     """The provider for `spec` and why it was chosen (auto: containers when Docker and the images are there)."""
     network = os.environ.get("FIREDRILL_NETWORK", spec.network)
+    named = ", ".join(f"{c.value} {path}" for c, path in spec.binaries.items())
     if spec.provider == "processes":
         return _checked(ProcessProvider(), spec), "processes: asked for"
     if spec.provider == "containers":
+        if named:
+            raise InputError(
+                f"local programs were named ({named}) but containers run images; use --stack processes, "
+                "or pick an image (--firedrill-image, FIREDRILL_IMAGE_<COMPONENT>)"
+            )
         return _checked(ContainerProvider(network=network), spec), f"containers: asked for ({network} network)"
+    if named:
+        return _checked(ProcessProvider(), spec), f"processes: local programs were named ({named})"
     try:
         provider = _checked(ContainerProvider(network=network), spec)
         return provider, f"containers: Docker answers and the images are present ({network} network)"

@@ -119,3 +119,20 @@ def test_run_with_a_wrong_prometheus_exits_2_in_one_line_before_anything_starts(
         line == "firedrill: error: --prometheus /nowhere/prometheus: no such file; give the path of a prometheus binary"
     )
     assert not child_pids()
+
+
+def test_named_programs_choose_the_processes_provider(machine: tuple[Path, Path]) -> None:
+    from harness.stack.spec import StackSpec
+    from harness.stack.stack import choose_provider
+
+    debian, _ = machine
+    spec = StackSpec(components={Component.PROMETHEUS}, binaries={Component.PROMETHEUS: str(debian / "prometheus")})
+    provider, reason = choose_provider(spec)  # auto: a named program is a local process, whatever Docker says
+    provider.close()
+    assert (
+        provider.name == "processes"
+        and reason == f"processes: local programs were named (prometheus {debian}/prometheus)"
+    )
+    spec.provider = "containers"
+    with pytest.raises(InputError, match="containers run images; use --stack processes"):
+        choose_provider(spec)
