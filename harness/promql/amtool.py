@@ -47,7 +47,10 @@ def find_amtool(alertmanager: str | None = None) -> str | None:
     True
     """
     server = programs.chosen("alertmanager", alertmanager)
-    tool = programs.tool_for(server, "amtool") if server is not None else programs.newest("amtool")
+    if server is None:
+        tool = None if alertmanager else programs.newest("amtool")
+    else:
+        tool = programs.tool_for(server, "amtool")
     return tool.path if tool is not None else None
 
 
