@@ -175,8 +175,8 @@ def run(args: argparse.Namespace) -> int:
         $ firedrill run scenarios/customerio/error-burst.yaml --stack processes --compress 30 --report out/
     """
     console = Console(stderr=True)
+    binaries = explicit_binaries(args.prometheus, args.alertmanager)  # first: scenarios are checked with their tools
     scenarios = load_all(args.scenarios, args.compress)
-    binaries = explicit_binaries(args.prometheus, args.alertmanager)
     prepare_report_dir(args.report)
     runs: list[list[ScenarioResult]] = []
     started_at = datetime.now(UTC)

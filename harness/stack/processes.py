@@ -70,6 +70,9 @@ def explicit_binaries(prometheus: str | None, alertmanager: str | None, prefix: 
     """The programs named by ``--prometheus``/``--alertmanager`` (``prefix`` names the options), each checked to be
     that program; InputError (before anything starts) otherwise.
 
+    They are also exported as ``FIREDRILL_<COMPONENT>_BIN`` (what the options mean), so every part that looks for
+    a program agrees with the stack: the promtool and amtool that check a scenario as it loads, lint, children.
+
     Example:
         >>> explicit_binaries(None, None)
         {}
@@ -83,6 +86,7 @@ def explicit_binaries(prometheus: str | None, alertmanager: str | None, prefix: 
         if path:
             name = VERSIONED[component]
             chosen[component] = programs.check_server(name, path, f"{prefix}{component.value}").path
+            os.environ[f"FIREDRILL_{component.name}_BIN"] = chosen[component]
     return chosen
 
 
