@@ -23,6 +23,7 @@ from harness.errors import FiredrillError, InputError, Interrupted
 
 def _stack_up(args: argparse.Namespace) -> int:
     from harness.stack import Component, ScrapeTarget, Stack, StackSpec
+    from harness.stack.processes import explicit_binaries
 
     components = {Component(name.strip()) for name in args.components.split(",") if name.strip()}
     spec = StackSpec(
@@ -32,10 +33,12 @@ def _stack_up(args: argparse.Namespace) -> int:
         rule_files=[Path(p) for p in args.rules],
         alertmanager_config=Path(args.alertmanager_config).read_text() if args.alertmanager_config else None,
         scrape_targets=[ScrapeTarget(job="target", address=t) for t in args.target],
+        binaries=explicit_binaries(args.prometheus, args.alertmanager),
     )
     with Stack(spec) as stack:
         for name, url in stack.urls().items():
-            print(f"  {name:<18} {url}")
+            version = f"  ({stack.versions[name]})" if name in stack.versions else ""
+            print(f"  {name:<18} {url}{version}")
         print(f"  started: {', '.join(stack.idents())}", flush=True)
         deadline = time.monotonic() + args.hold if args.hold else None
         print(
@@ -52,10 +55,14 @@ def _stack_up(args: argparse.Namespace) -> int:
 
 
 def _images_build(args: argparse.Namespace) -> int:
-    from harness.stack.images import build_all
+    from harness.stack.containers import docker_client
+    from harness.stack.images import build_all, packed
+    from harness.stack.processes import explicit_binaries
 
-    for component, tag in build_all(prefix=args.prefix, force=args.force).items():
-        print(f"  {component.value:<13} {tag}")
+    binaries = explicit_binaries(args.prometheus, args.alertmanager)
+    for component, tag in build_all(prefix=args.prefix, force=args.force, binaries=binaries).items():
+        binary, version = packed(docker_client(), tag) or ("", "")
+        print(f"  {component.value:<13} {tag:<32} {version or 'version unknown'} from {binary}")
     return 0
 
 
@@ -78,6 +85,8 @@ def _add_stack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     up.add_argument("--rules", nargs="*", default=[], help="Prometheus rule files")
     up.add_argument("--alertmanager-config", help="your alertmanager.yml (receivers go to the sink)")
     up.add_argument("--target", action="append", default=[], help="host:port to scrape (repeatable)")
+    up.add_argument("--prometheus", metavar="PATH", help="Prometheus binary (processes; default: the newest)")
+    up.add_argument("--alertmanager", metavar="PATH", help="Alertmanager binary (processes; default: the newest)")
     up.add_argument("--hold", type=float, default=0.0, help="tear down after this many seconds (0: wait for Ctrl-C)")
     up.set_defaults(handler=_stack_up)
 
@@ -86,6 +95,8 @@ def _add_stack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build = images_sub.add_parser("build", help="pack local prometheus, alertmanager, jaeger into images")
     build.add_argument("--prefix", default="firedrill", help="image name prefix (default: firedrill/<name>:offline)")
     build.add_argument("--force", action="store_true", help="rebuild even when the image exists")
+    build.add_argument("--prometheus", metavar="PATH", help="the Prometheus to pack (default: the newest installed)")
+    build.add_argument("--alertmanager", metavar="PATH", help="the Alertmanager to pack (default: the newest)")
     build.set_defaults(handler=_images_build)
 
 

@@ -43,13 +43,18 @@ from harness.drill.packing import parse_parallel
 from harness.drill.session import DrillOutcome, DrillSession, assert_drill_passed, expectation_label
 from harness.errors import FiredrillError, InputError
 from harness.stack import Stack, StackSpec
+from harness.stack.processes import explicit_binaries
 from harness.stub.process import StubProcess
 
 _SESSION = pytest.StashKey[DrillSession]()
 _BATCH_DONE = pytest.StashKey[bool]()
 _WORKER_LINES = pytest.StashKey[list[str]]()
 _SAID_PACKING = pytest.StashKey[bool]()
-_KNOWN_TAGS = {"slow": "a drill that takes minutes", "nightly": "a drill for the nightly regression run"}
+_KNOWN_TAGS = {
+    "slow": "a drill that takes minutes",
+    "nightly": "a drill for the nightly regression run",
+    "majors": "the suite's drill that the live tests also run on Prometheus 2 (tests/live/test_majors_live.py)",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,6 +80,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="COMPONENT=IMAGE",
         help="image override, e.g. prometheus=prom/prometheus:v2.55.1 (repeatable)",
     )
+    group.addoption("--firedrill-prometheus", metavar="PATH", default=None, help="Prometheus binary (processes)")
+    group.addoption("--firedrill-alertmanager", metavar="PATH", default=None, help="Alertmanager binary (processes)")
     parser.addini("firedrill_files", type="args", default=["drill_*.yaml", "drill_*.yml"], help="drill file globs")
 
 
@@ -101,6 +108,11 @@ def pytest_configure(config: pytest.Config) -> None:
             images=config.getoption("--firedrill-image"),
             report_dir=report_dir,
             parallel=parallel,
+            binaries=explicit_binaries(
+                config.getoption("--firedrill-prometheus"),
+                config.getoption("--firedrill-alertmanager"),
+                prefix="--firedrill-",
+            ),
         )
     except FiredrillError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh          everything below (what `make setup` runs)
 #   scripts/setup.sh docker   only the Docker engine: install it if missing, start it, build the offline images
+#   scripts/setup.sh tools    only the programs built from Go modules (Jaeger, Prometheus 3, Alertmanager, actionlint)
 #   scripts/setup.sh plan     print what set-up would decide on this machine, change nothing
 #
 # Decisions come from what works on the machine, never from a name on PATH: a `docker` client with no engine
@@ -49,6 +50,31 @@ missing_packages() {
   done
 }
 
+# The version tools/<dir>/go.mod pins for module <path>, e.g. v0.316.0.
+pinned() { awk -v mod="$2" '$1 == mod { print $2; exit }' "tools/$1/go.mod"; }
+
+# Prometheus 3 releases as Go module v0.3MM.P: v0.316.0 is 3.16.0.
+prometheus_release() {
+  local v; v=$(pinned prometheus github.com/prometheus/prometheus); v=${v#v0.}
+  echo "$((10#${v%%.*} / 100)).$((10#${v%%.*} % 100)).${v#*.}"
+}
+alertmanager_release() { local v; v=$(pinned alertmanager github.com/prometheus/alertmanager); echo "${v#v}"; }
+
+# True when PROGRAM exists and says it is VERSION (`--version` prints "name, version X.Y.Z (...)").
+has_version() { [ -x "$1" ] && "$1" --version 2>&1 | head -n 1 | grep -q "version $2 "; }
+
+# "present 3.16.0" when both programs are installed and say that version, else "build 3.16.0".
+built_decision() {
+  local server=$1 tool=$2 release=$3
+  if has_version "$TOOLS_BIN/$server-$release" "$release" && has_version "$TOOLS_BIN/$tool-$release" "$release"; then
+    echo "present $release"
+  else
+    echo "build $release"
+  fi
+}
+prometheus_decision() { built_decision prometheus promtool "$(prometheus_release)"; }
+alertmanager_decision() { built_decision alertmanager amtool "$(alertmanager_release)"; }
+
 plan() {
   local docker; docker=$(docker_decision)
   echo "docker=$docker"
@@ -57,6 +83,8 @@ plan() {
   fi
   echo "compose=$(compose_decision)"
   echo "packages=$(missing_packages | tr '\n' ' ' | sed 's/ $//')"
+  echo "prometheus=$(prometheus_decision)"
+  echo "alertmanager=$(alertmanager_decision)"
 }
 
 # --- steps ------------------------------------------------------------------------------------------------
@@ -120,6 +148,8 @@ go_tools() {
     say "building jaeger from its Go module into $TOOLS_BIN (first time only, a few minutes)"
     quietly "jaeger build" bash -c "cd tools/jaeger && GOFLAGS=-mod=mod go build -o '$TOOLS_BIN/jaeger' github.com/jaegertracing/jaeger/cmd/jaeger"
   fi
+  prometheus_build
+  alertmanager_build
   # actionlint, which checks .github/workflows in `make lint`
   local actionlint_version=v1.7.12
   if ! command -v actionlint >/dev/null 2>&1 && [ ! -x "$TOOLS_BIN/actionlint" ]; then
@@ -127,6 +157,70 @@ go_tools() {
     say "building actionlint $actionlint_version into $TOOLS_BIN"
     quietly "actionlint build" env GOBIN="$TOOLS_BIN" go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
   fi
+}
+
+# --- Prometheus 3 and Alertmanager 0.3x from their Go modules (tools/prometheus, tools/alertmanager) ---------
+# Installed under versioned names (prometheus-3.16.0, promtool-3.16.0, alertmanager-0.35.0, amtool-0.35.0), so
+# Debian's prometheus 2.42 and alertmanager 0.25 stay as they are; firedrill runs the newest it finds.
+
+# A build directory under /tmp, removed when set-up exits (failed or not).
+SCRATCH=()
+scratch_dir() { SCRATCH+=("$(mktemp -d "/tmp/firedrill-$1-XXXXXX")"); }
+trap '[ ${#SCRATCH[@]} -eq 0 ] || rm -rf "${SCRATCH[@]}"' EXIT
+
+# go_build DIR MODULE RELEASE OUT_DIR MODFILE PACKAGE...: a static, trimmed build of the packages (service
+# discoveries left out) with the release stamped in as the official builds do it (prometheus/common/version).
+go_build() {
+  local dir=$1 module=$2 release=$3 out=$4 modfile=$5; shift 5
+  local v=github.com/prometheus/common/version
+  local ldflags="-s -w -X $v.Version=$release -X $v.Revision=$(pinned "$dir" "$module") -X $v.Branch=go-module"
+  ldflags+=" -X $v.BuildUser=firedrill-setup -X $v.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
+  (cd "tools/$dir" && CGO_ENABLED=0 go build -modfile="$modfile" -tags remove_all_sd -trimpath \
+     -ldflags "$ldflags" -o "$out/" "$@")
+}
+
+prometheus_build() {
+  local release; release=$(prometheus_release)
+  [ "$(prometheus_decision)" = "build $release" ] || return 0
+  need_go "Prometheus $release"
+  say "building Prometheus $release (prometheus, promtool) into $TOOLS_BIN as prometheus-$release, promtool-$release (first time only)"
+  scratch_dir prometheus; local work=${SCRATCH[-1]}
+  # remove_all_sd: every service discovery but file and http is left out (no cloud SDKs); drills need none.
+  quietly "Prometheus $release build" go_build prometheus github.com/prometheus/prometheus "$release" "$work" \
+    "$PWD/tools/prometheus/go.mod" github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+  install -m 0755 "$work/prometheus" "$TOOLS_BIN/prometheus-$release"
+  install -m 0755 "$work/promtool" "$TOOLS_BIN/promtool-$release"
+}
+
+# Alertmanager's module zip lacks the web UI that ui/web.go embeds (ui/app/dist): build from a copy of the
+# module with a one-page stand-in, wired in by a `replace` in a copy of the tools module's go.mod.
+alertmanager_source() {
+  local work=$1 release=$2 src
+  src=$(cd tools/alertmanager && go mod download -json github.com/prometheus/alertmanager | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$src" ] && [ -f "$src/VERSION" ] || { echo "no module source for github.com/prometheus/alertmanager" >&2; return 1; }
+  grep -qx "$release" "$src/VERSION" || { echo "$src/VERSION is not $release" >&2; return 1; }
+  cp -r "$src" "$work/alertmanager" && chmod -R u+w "$work/alertmanager"
+  local ui
+  for ui in elm mantine; do
+    mkdir -p "$work/alertmanager/ui/app/dist/$ui"
+    printf '<!doctype html><title>Alertmanager</title><p>Built by firedrill without its web UI; the API is at /api/v2/.\n' \
+      > "$work/alertmanager/ui/app/dist/$ui/index.html"
+  done
+  cp tools/alertmanager/go.mod tools/alertmanager/go.sum "$work/"
+  echo "replace github.com/prometheus/alertmanager v$release => $work/alertmanager" >> "$work/go.mod"
+}
+
+alertmanager_build() {
+  local release; release=$(alertmanager_release)
+  [ "$(alertmanager_decision)" = "build $release" ] || return 0
+  need_go "Alertmanager $release"
+  say "building Alertmanager $release (alertmanager, amtool) into $TOOLS_BIN as alertmanager-$release, amtool-$release (first time only)"
+  scratch_dir alertmanager; local work=${SCRATCH[-1]}
+  quietly "Alertmanager $release source" alertmanager_source "$work" "$release"
+  quietly "Alertmanager $release build" go_build alertmanager github.com/prometheus/alertmanager "$release" \
+    "$work/bin" "$work/go.mod" github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool
+  install -m 0755 "$work/bin/alertmanager" "$TOOLS_BIN/alertmanager-$release"
+  install -m 0755 "$work/bin/amtool" "$TOOLS_BIN/amtool-$release"
 }
 
 start_dockerd() {
@@ -168,6 +262,7 @@ export PATH="$TOOLS_BIN:$PATH"
 case "${1:-all}" in
   plan) plan ;;
   docker) debian_packages; python_env; go_tools; docker_engine ;;
+  tools) go_tools ;;
   all) debian_packages; python_env; go_tools; docker_engine; say "ready" ;;
-  *) echo "usage: scripts/setup.sh [all|docker|plan]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh [all|docker|tools|plan]" >&2; exit 2 ;;
 esac

@@ -11,16 +11,34 @@ import pytest
 
 from harness.stack.spec import Component
 
-# Input files of the tests, some broken on purpose (tests/fixtures/lint/drills/drill_bad.yaml): the firedrill
-# plugin would collect the drill_*.yaml ones as drills.
+# Lint's fixture drills (tests/fixtures/lint/drills/drill_*.yaml, some broken on purpose) are inputs, not tests.
 collect_ignore_glob = ["fixtures/*"]
 
+# `firedrill images build --prefix P` builds P/<name>:offline; FIREDRILL_OFFLINE_PREFIX points the tests at them.
+_PREFIX = os.environ.get("FIREDRILL_OFFLINE_PREFIX", "firedrill")
 OFFLINE_IMAGES = {
-    Component.PROMETHEUS: "firedrill/prometheus:offline",
-    Component.ALERTMANAGER: "firedrill/alertmanager:offline",
-    Component.JAEGER: "firedrill/jaeger:offline",
-    Component.BLACKBOX: "firedrill/blackbox:offline",
+    Component.PROMETHEUS: f"{_PREFIX}/prometheus:offline",
+    Component.ALERTMANAGER: f"{_PREFIX}/alertmanager:offline",
+    Component.JAEGER: f"{_PREFIX}/jaeger:offline",
+    Component.BLACKBOX: f"{_PREFIX}/blackbox:offline",
 }
+
+
+# The Prometheus majors every suite must pass on: 3 (built by `make setup`) and Debian's 2.42 (with Alertmanager
+# 0.25, its companion package). The drills run the newest unless told otherwise.
+MAJORS = [3, 2]
+
+
+def programs_of_major(major: int) -> dict[Component, str]:
+    """Prometheus of ``major`` and the Alertmanager of its generation, as ``StackSpec.binaries``; the test fails,
+    naming the fix, when they are not installed."""
+    from harness.stack.processes import binaries_for_major
+
+    found = binaries_for_major(major)
+    if found is None:
+        what = "Debian's `prometheus` and `prometheus-alertmanager`" if major == 2 else "Prometheus 3 (make setup)"
+        pytest.fail(f"no Prometheus {major} and Alertmanager installed: install {what}; run `make setup`")
+    return found
 
 
 def docker_ready() -> str | None:

@@ -31,6 +31,7 @@ from harness.report.explain import explain
 from harness.report.json import write_json
 from harness.report.junit import write_junit
 from harness.report.table import print_report
+from harness.stack.processes import explicit_binaries
 from harness.stack.shared import StackPool
 
 _SUMMARY = {
@@ -63,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start a stack per drill (default: a drill reuses the stack of the drill that ran before it in its slot)",
     )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each drill's working files under DIR")
+    parser.add_argument("--prometheus", metavar="PATH", help="Prometheus binary (processes; default: the newest)")
+    parser.add_argument("--alertmanager", metavar="PATH", help="Alertmanager binary (processes; default: the newest)")
     parser.add_argument("--quiet", action="store_true", help="no live progress")
 
 
@@ -185,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         $ firedrill run scenarios/customerio/error-burst.yaml --stack processes --compress 30 --report out/
     """
     console = Console(stderr=True)
+    binaries = explicit_binaries(args.prometheus, args.alertmanager)  # first: scenarios are checked with their tools
     scenarios = load_all(args.scenarios, args.compress)
     prepare_report_dir(args.report)
     runs: list[list[ScenarioResult]] = []
@@ -199,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
             for attempt in range(max(1, args.repeat)):
                 with _LiveStatus(console) if not args.quiet else _NoStatus() as status:
                     options = RunOptions(stack=args.stack, compress=args.compress, seed=args.seed,
-                                         on_progress=status.update, messages=messages, keep_dir=args.keep)  # fmt: skip
+                                         on_progress=status.update, messages=messages, keep_dir=args.keep,
+                                         binaries=binaries)  # fmt: skip
                     runs.append(run_all(scenarios, options, packing, pool, console))
                 if args.repeat > 1:
                     console.print(f"run {attempt + 1}/{args.repeat} done")

@@ -34,6 +34,8 @@ class ScenarioResult(BaseModel):
     phases: list[PhaseVerdicts]
     notes: list[CompressionNote] = []
     error: DrillError | None = None
+    # Each component's version as the running program reported it ({"prometheus": "3.16.0", ...}).
+    versions: dict[str, str] = {}
 
     @property
     def passed(self) -> bool:
@@ -62,6 +64,23 @@ class RunResult(BaseModel):
     def passed(self) -> bool:
         """True when every scenario passed."""
         return all(s.passed for s in self.scenarios)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Every component's version over the run's drills; several versions of one component joined by ", ".
+
+        >>> lane = dict(timeline={"scenario": "s", "lane": "a", "k": 30}, phases=[])
+        >>> RunResult(compress=30, started_at=datetime(2024, 1, 1), scenarios=[
+        ...     ScenarioResult(name="a", versions={"prometheus": "3.16.0"}, **lane),
+        ...     ScenarioResult(name="b", versions={"prometheus": "2.42.0+ds"}, **lane)]).versions
+        {'prometheus': '2.42.0+ds, 3.16.0'}
+        """
+        seen: dict[str, set[str]] = {}
+        for run in [*self.repeats, self.scenarios]:
+            for scenario in run:
+                for component, version in scenario.versions.items():
+                    seen.setdefault(component, set()).add(version)
+        return {component: ", ".join(sorted(found)) for component, found in seen.items()}
 
     @property
     def verdict(self) -> VerdictName:

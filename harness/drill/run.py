@@ -81,6 +81,8 @@ class RunOptions:
     # Reuse one running stack across drills (reconfigured per drill) instead of starting one per drill.
     shared_stack: SharedStack | None = None
     images: dict[Component, str] = field(default_factory=dict)
+    # Local programs for the processes provider (e.g. Debian's Prometheus 2); unset: the newest installed.
+    binaries: dict[Component, str] = field(default_factory=dict)
 
 
 def run_scenario(scenario: Scenario, options: RunOptions) -> list[ScenarioResult]:
@@ -196,6 +198,7 @@ class Drill:
             network="host" if sys.platform.startswith("linux") else "bridge",
             quiet=options.quiet,
             images=dict(options.images),
+            binaries=dict(options.binaries),
         )
         if options.shared_stack is not None:
             self.stack = options.shared_stack.acquire(spec)
@@ -374,7 +377,8 @@ class Drill:
             tolerance_s = max(0.05, min(0.25, self.plan.evaluation_interval_s / 4)) + self.plan.scrape_interval_s
         return [
             ScenarioResult(name=self.scenario.name, lane=tl.lane, timeline=tl, notes=self.notes,
-                           phases=judge(self.scenario, tl, tolerance_s=tolerance_s))
+                           phases=judge(self.scenario, tl, tolerance_s=tolerance_s),
+                           versions=self.stack.versions if self.stack else {})
             for tl in self.timelines()
         ]  # fmt: skip
 
@@ -390,7 +394,8 @@ class Drill:
             timelines = [Timeline(scenario=self.scenario.name, lane=lane, k=self.scenario.compress,
                                   phases=self.windows) for lane in self.lanes]  # fmt: skip
         return [ScenarioResult(name=self.scenario.name, lane=tl.lane, timeline=tl, phases=[], notes=self.notes,
-                               error=error) for tl in timelines]  # fmt: skip
+                               error=error, versions=self.stack.versions if self.stack else {})
+                for tl in timelines]  # fmt: skip
 
 
 def service_urls_env(urls: dict[str, str]) -> dict[str, str]:

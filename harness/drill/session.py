@@ -140,6 +140,7 @@ class DrillSession:
     compress: float | None = None
     seed: int | None = None
     images: dict[Component, str] = field(default_factory=dict)
+    binaries: dict[Component, str] = field(default_factory=dict)
     report_dir: Path | None = None
     parallel: Parallel = "auto"
     shared: SharedStack = field(default_factory=SharedStack)
@@ -164,12 +165,14 @@ class DrillSession:
         images: list[str],
         report_dir: str | None,
         parallel: Parallel = "auto",
+        binaries: dict[Component, str] | None = None,
     ) -> DrillSession:
         return cls(
             stack=stack,
             compress=compress,
             seed=seed,
             images=parse_images(images),
+            binaries=dict(binaries or {}),
             report_dir=Path(report_dir) if report_dir else None,
             parallel=parallel,
         )
@@ -185,7 +188,7 @@ class DrillSession:
         if key in self._cache:
             return self._cache[key]
         options = RunOptions(stack=self.stack, compress=key[2], seed=key[3], shared_stack=self.shared,
-                             images=self.images)  # fmt: skip
+                             images=self.images, binaries=self.binaries)  # fmt: skip
         outcome = DrillOutcome(scenario)
         try:
             outcome.results = run_scenario(scenario, options)
@@ -208,7 +211,8 @@ class DrillSession:
         if not todo or self.parallel == 1:
             return None
         self.packing = choose_packing(todo, self.parallel, compress=self.compress)
-        options = RunOptions(stack=self.stack, compress=self.compress, seed=self.seed, images=self.images)
+        options = RunOptions(stack=self.stack, compress=self.compress, seed=self.seed, images=self.images,
+                             binaries=self.binaries)  # fmt: skip
         runs = run_suite(todo, options, self.packing, self.pool, stop_on_error=False)
         self.ran = describe_runs(runs)
         for run in runs:
@@ -225,7 +229,7 @@ class DrillSession:
 
     def blank_stack(self) -> Stack:
         """The shared stack with no rules and no scrape targets (for tests that drive it themselves)."""
-        spec = StackSpec(provider=self.stack, images=dict(self.images), quiet=True)
+        spec = StackSpec(provider=self.stack, images=dict(self.images), binaries=dict(self.binaries), quiet=True)
         stack = self.shared.stack
         if stack is not None:
             # Keep what a drill's stack was started with (compressed flags, networking) rather than restart it.

@@ -23,6 +23,7 @@ from harness.lint import registry
 from harness.lint.engine import LintInputs, lint
 from harness.lint.output import render
 from harness.lint.source import display_path
+from harness.programs import check_server
 from harness.promql.duration import parse_duration_s
 from harness.stack.blackbox import JOB as BLACKBOX_JOB
 from harness.stub.profile import ProfileError, resolve_profile_path
@@ -116,6 +117,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "scanning); markdown with --list-checks",
     )
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    parser.add_argument(
+        "--prometheus",
+        metavar="PATH",
+        help="judge the rules for this Prometheus: its promtool and its major (default: the one drills run, "
+        "FIREDRILL_PROMETHEUS_BIN or the newest installed)",
+    )
 
 
 def _duration(text: str) -> float:
@@ -179,6 +186,7 @@ def inputs_from(args: argparse.Namespace) -> LintInputs:
         target_labels=frozenset({"lane"}) if scenarios else frozenset(),
         disable=args.disable,
         enable=args.enable,
+        prometheus=check_server("prometheus", args.prometheus, "--prometheus").path if args.prometheus else None,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.drill.model import Scenario
-from harness.lint import dashboards, registry, rules, suppress
+from harness.lint import dashboards, prom3, registry, rules, suppress
 from harness.lint.checks.base import LintContext
 from harness.lint.contract import load_contract
 from harness.lint.model import Finding, LintReport, Query, RouteRow, Rule
@@ -35,6 +35,8 @@ class LintInputs:
     target_labels: frozenset[str] = frozenset()  # labels the scrape adds to every target besides job, instance
     disable: list[str] = field(default_factory=list)
     enable: list[str] = field(default_factory=list)
+    # The Prometheus binary whose promtool and major judge the rules; None: the one the drills run.
+    prometheus: str | None = None
 
 
 def lint(inputs: LintInputs) -> LintReport:
@@ -53,7 +55,9 @@ def lint(inputs: LintInputs) -> LintReport:
         if path.resolve() not in rule_files:
             rule_files[path.resolve()] = rules.load_rule_file(path, inputs.evaluation_s)
     boards = [dashboards.load_dashboard(path, inputs.scrape_s) for path in inputs.dashboards]
+    target = prom3.prometheus_target(inputs.prometheus)
     contract = load_contract(inputs.targets, inputs.complete, inputs.target_labels) if inputs.targets else None
+    contract = prom3.as_stored(contract, target.major)
     if contract is None:
         notes.append("metric contract not checked: give --target (a /metrics URL, profile:NAME or a saved exposition)")
     all_rules = [r for rf in rule_files.values() for r in rf.rules]
@@ -62,6 +66,7 @@ def lint(inputs: LintInputs) -> LintReport:
         recorded=frozenset(r.name for r in all_rules if r.kind == "record"),
         scrape_s=inputs.scrape_s,
         recording_rules={r.name: r for r in all_rules if r.kind == "record"},
+        prometheus_major=target.major,
     )
     queries: dict[tuple[str, int], Query] = {
         (q.rule.file, q.rule.line): q for rf in rule_files.values() for q in rf.queries if q.rule is not None
@@ -75,7 +80,9 @@ def lint(inputs: LintInputs) -> LintReport:
             own += [f for c in checks if c.on_rule for f in c.on_rule(rule, query, ctx)]
         for query in rf.queries:
             own += [f for c in checks if c.on_query for f in c.on_query(query, ctx)]
-        own += rules.promtool_findings(rf, path, own)
+        own += rules.promtool_findings(rf, path, own, target.promtool)
+        for rule in rf.rules:
+            own = prom3.without_superseded(own, rule)
         findings += own
         found = suppress.comments(rf.source.file, rf.source.lines, set(registry.BY_ID))
         suppressions += suppress.spans(rf.source.file, found, [(r.line, r.end_line) for r in rf.rules], rf.source.lines)
@@ -104,8 +111,10 @@ def lint(inputs: LintInputs) -> LintReport:
         f"scrape interval {format_duration(inputs.scrape_s)}, evaluation interval "
         f"{format_duration(inputs.evaluation_s)}"
     )
+    notes.append(f"rules judged for {target.describe()}")
     # A finding of an id the registry does not list is kept, never dropped in silence (tests reject such ids).
-    on = [f for f in dict.fromkeys(findings) if f.check in enabled or f.check not in registry.BY_ID]
+    on = [f for f in prom3.without_restated(list(dict.fromkeys(findings)))
+          if f.check in enabled or f.check not in registry.BY_ID]  # fmt: skip
     kept = [f for f in on if not any(s.covers(f) for s in suppressions)]
     kept.sort(key=lambda f: (f.file, f.line, f.column or 0, f.check))
     return LintReport(

@@ -5,7 +5,6 @@ alert's static labels lead (``amtool config routes test``), for the routes/* and
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 from harness.lint.checks import routes_config
 from harness.lint.model import Finding, RouteRow, Rule
 from harness.lint.source import YamlSource
+from harness.promql.amtool import find_amtool
 
 _MATCHER_NAME = re.compile(r"^\s*\{?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)")
 _AMTOOL_TIMEOUT_S = 30
@@ -49,16 +49,17 @@ def static_labels(rule: Rule) -> dict[str, str]:
     return {"alertname": rule.name, **{k: v for k, v in rule.labels.items() if "{{" not in v}}
 
 
-def load_routing(path: Path, rules: list[Rule]) -> Routing:
+def load_routing(path: Path, rules: list[Rule], amtool: str | None = None) -> Routing:
     """Validate the Alertmanager config at ``path`` and route each alerting rule of ``rules`` through it.
 
     Only a rule's static labels (and ``alertname``) are known before it fires; labels with templates and
-    labels the expression's series carry are not, so they take no part.
+    labels the expression's series carry are not, so they take no part. ``amtool`` defaults to the one of the
+    Alertmanager the drills run.
 
     >>> routing = load_routing(Path("fixtures/customerio/alertmanager.yml"), [])  # doctest: +SKIP
     """
     source = YamlSource.load(path, "Alertmanager config")
-    routing = Routing(source.file, path, source, shutil.which("amtool"))
+    routing = Routing(source.file, path, source, amtool or find_amtool())
     if routing.amtool is None:
         routing.findings.append(
             Finding(
@@ -66,8 +67,8 @@ def load_routing(path: Path, rules: list[Rule]) -> Routing:
                 line=1,
                 check=routes_config.ID,
                 severity="warning",
-                message="amtool is not on PATH: the config and its routes were not checked",
-                suggestion="install it (apt-get install prometheus-alertmanager)",
+                message="no amtool installed: the config and its routes were not checked",
+                suggestion="run `make setup` (or apt-get install prometheus-alertmanager)",
             )
         )
         return routing

@@ -8,7 +8,6 @@ even when their neighbours are not.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from harness.lint.model import Finding, Query, Rule
 from harness.lint.source import YamlSource
 from harness.lint.walk import locate_parse_error
 from harness.promql.duration import Duration, duration_value
-from harness.promql.promtool import promtool_problem
+from harness.promql.promtool import find_promtool, promtool_problem
 from harness.yamlsrc import problems_from_validation
 
 
@@ -202,17 +201,23 @@ _TEMPLATE_ERROR = re.compile(
 _RULE_ERROR = re.compile(
     r'^(?:(?P<line>\d+):\d+: )?group "(?P<group>.*?)", rule (?P<index>\d+), "(?P<name>.*?)": (?P<msg>.*)$'
 )
+_REPEATED_GROUP = re.compile(
+    r'^(?:(?P<line>\d+):\d+: )?(?P<msg>groupname: "(?P<group>.*?)" is repeated in the same file)$'
+)
 _LINE_ERROR = re.compile(r"^(?:line )?(?P<line>\d+)(?::\d+)?: (?P<msg>.*)$")
 
 
-def promtool_findings(rule_file: RuleFile, path: Path, existing: list[Finding]) -> list[Finding]:
+def promtool_findings(
+    rule_file: RuleFile, path: Path, existing: list[Finding], promtool: str | None = None
+) -> list[Finding]:
     """Run ``promtool check rules`` on ``path`` and turn each complaint into a finding at its line.
 
     Complaints the linter already reported on the same line are dropped; a parse-error position from
     promtool (Go's parser, which knows the exact column) moves the linter's own ``promql/syntax`` finding.
-    Returns [] when promtool is not on PATH.
+    ``promtool`` is the one of the Prometheus the rules are judged for (default: the drills'). Returns [] when
+    there is none.
     """
-    promtool = shutil.which("promtool")
+    promtool = promtool or find_promtool()
     if promtool is None:
         return []
     result = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
@@ -286,6 +291,12 @@ def _promtool_line(rule_file: RuleFile, text: str) -> Finding | None:
         rule = rule_at(match["group"], match["index"])
         line = int(match["line"]) if match["line"] else rule.line if rule else 0
         return _promtool(file, line, None, rules_promtool.ID, f"{match['name']}: {match['msg']}")
+    if (match := _REPEATED_GROUP.match(text)) and match["line"] in (None, "0"):
+        # Prometheus 3's promtool names no line for it: the group's second appearance is the one to rename.
+        groups = rule_file.source.doc.data.get("groups") if isinstance(rule_file.source.doc.data, dict) else None
+        named = [i for i, g in enumerate(groups or []) if isinstance(g, dict) and g.get("name") == match["group"]]
+        line = rule_file.source.line(("groups", named[1])) if len(named) > 1 else 0
+        return _promtool(file, line, None, rules_promtool.ID, match["msg"])
     if match := _LINE_ERROR.match(text):
         return _promtool(file, int(match["line"]), None, rules_promtool.ID, match["msg"])
     return _promtool(file, 0, None, rules_promtool.ID, text)  # line 0: promtool named no place

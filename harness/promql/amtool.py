@@ -10,10 +10,10 @@ Example:
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
+from harness import programs
 from harness.errors import Problem
 
 TIMEOUT_S = 30
@@ -39,9 +39,27 @@ def amtool_problem(file: str, lines: list[str], output: str) -> Problem:
     return Problem(file, line, message)
 
 
-def check_config(path: Path, display: str | None = None) -> Problem | None:
-    """None when Alertmanager accepts the config (or amtool is not installed), else its complaint at a line."""
-    amtool = shutil.which("amtool")
+def find_amtool(alertmanager: str | None = None) -> str | None:
+    """The amtool that comes with the Alertmanager at ``alertmanager`` (default: the one the drills run,
+    FIREDRILL_ALERTMANAGER_BIN or the newest installed); None when there is none.
+
+    >>> find_amtool("/nowhere/alertmanager") is None
+    True
+    """
+    server = programs.chosen("alertmanager", alertmanager)
+    if server is None:
+        tool = None if alertmanager else programs.newest("amtool")
+    else:
+        tool = programs.tool_for(server, "amtool")
+    return tool.path if tool is not None else None
+
+
+def check_config(path: Path, display: str | None = None, amtool: str | None = None) -> Problem | None:
+    """None when Alertmanager accepts the config (or amtool is not installed), else its complaint at a line.
+
+    ``amtool`` defaults to the one of the Alertmanager the drills run (:func:`find_amtool`).
+    """
+    amtool = amtool or find_amtool()
     if amtool is None:
         return None
     try:

@@ -44,20 +44,23 @@ def _scenario(result: ScenarioResult) -> dict[str, Any]:
         "phases": phases,
         "alerts": _alerts(result),
         "notes": [n.model_dump(mode="json") for n in result.notes],
+        "versions": dict(result.versions),
     }
 
 
 def to_json(results: RunResult) -> dict[str, Any]:
     """The report as a dict.
 
-    Schema: ``verdict`` ("pass"/"fail"/"error"), ``compress``, ``started_at`` (ISO 8601), ``scenarios``: [{name,
+    Schema: ``verdict`` ("pass"/"fail"/"error"), ``compress``, ``started_at`` (ISO 8601), ``versions`` (each
+    component's version as its running program reported it, e.g. {"prometheus": "3.16.0", "alertmanager":
+    "0.35.0", "jaeger": "unknown"}; several versions in one run joined by ", "), ``scenarios``: [{name,
     lane, verdict, error (null, or {component, message} when the drill's environment broke and nothing was
     judged), phases: [{name, start_s, end_s, faults, expectations: [{kind, alert, passed, outcome
     (pass/fail/xfail/xpass), xfail, measured_s, budget_s, wall_measured_s, pending_s, receiver, reason}]}],
     alerts: [{alert, labels, transitions: [{state, t_s, t_prod_s}]}], notes: [{rule, severity, message,
-    recommend_k1}]}], ``flakes`` (null unless repeated runs): {runs, flakes: [...], spreads: [...]}. ``*_s``
-    without ``prod`` are wall seconds since the drill start, except ``measured_s``/``budget_s``/``pending_s``,
-    which are production-equivalent.
+    recommend_k1}], versions (that drill's stack)}], ``flakes`` (null unless repeated runs): {runs, flakes:
+    [...], spreads: [...]}. ``*_s`` without ``prod`` are wall seconds since the drill start, except
+    ``measured_s``/``budget_s``/``pending_s``, which are production-equivalent.
     """
     runs = [*results.repeats, results.scenarios]
     flakes = compare_runs(runs).model_dump(mode="json") if results.repeats else None
@@ -65,6 +68,7 @@ def to_json(results: RunResult) -> dict[str, Any]:
         "verdict": results.verdict,
         "compress": results.compress,
         "started_at": results.started_at.isoformat(),
+        "versions": results.versions,
         "scenarios": [_scenario(s) for s in results.scenarios],
         "flakes": flakes,
     }

@@ -25,7 +25,7 @@ def verdict_table(results: RunResult) -> Table:
 
     >>> Console().print(verdict_table(results))  # doctest: +SKIP
     """
-    table = Table(title=f"firedrill (compress x{results.compress:g})", show_lines=False)
+    table = Table(title=f"firedrill (compress x{results.compress:g})", show_lines=False, caption=versions_line(results))
     for column in ("scenario", "phase", "alert", "expectation", "time (prod)", "budget", "receiver", "wall"):
         table.add_column(column, no_wrap=column not in ("expectation",))
     table.add_column("verdict")
@@ -51,6 +51,17 @@ def verdict_table(results: RunResult) -> Table:
                     mark,
                 )
     return table
+
+
+def versions_line(results: RunResult) -> str | None:
+    """The stack's versions under the table: ``prometheus 3.16.0 · alertmanager 0.35.0 · jaeger unknown``.
+
+    >>> from datetime import datetime
+    >>> versions_line(RunResult(compress=30, started_at=datetime(2024, 1, 1), scenarios=[])) is None  # no drill
+    True
+    """
+    versions = results.versions
+    return " · ".join(f"{name} {escape(versions[name])}" for name in sorted(versions)) or None
 
 
 def flake_table(report: FlakeReport) -> Table:

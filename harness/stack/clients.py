@@ -5,7 +5,9 @@ Jaeger's `/api/traces` search was removed after v2.20, so only `/api/v3` is used
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -68,6 +70,15 @@ def _json(component: str, response: httpx.Response) -> Any:
             f"{component}: {response.request.method} {response.request.url.path} answered HTTP "
             f"{response.status_code} with a body that is not JSON ({snippet!r})"
         ) from None
+
+
+def _text(value: Any) -> str | None:
+    """A version as reported, or None when the program left it empty."""
+    return str(value).strip() or None if value is not None else None
+
+
+# Where Jaeger's query service writes its version into the UI's index page.
+_JAEGER_VERSION = re.compile(r"JAEGER_VERSION\s*=\s*(\{.*?\})\s*;", re.DOTALL)
 
 
 def _float(text: Any) -> float | None:
@@ -164,6 +175,10 @@ class PrometheusClient:
             for t in self._get("/api/v1/targets")["activeTargets"]
         ]
 
+    def version(self) -> str | None:
+        """The version the running Prometheus reports (``/api/v1/status/buildinfo``), e.g. ``3.16.0``."""
+        return _text(self._get("/api/v1/status/buildinfo").get("version"))
+
     def reload(self) -> None:
         response = _http("prometheus", self._http.request, "POST", "/-/reload")
         if response.status_code >= 300:
@@ -191,6 +206,10 @@ class AlertmanagerClient:
 
     def status(self) -> dict[str, Any]:
         return dict(self._get("/api/v2/status"))
+
+    def version(self) -> str | None:
+        """The version the running Alertmanager reports (``/api/v2/status`` ``versionInfo``), e.g. ``0.35.0``."""
+        return _text((self.status().get("versionInfo") or {}).get("version"))
 
     def close(self) -> None:
         self._http.close()
@@ -241,6 +260,16 @@ class JaegerClient:
         if response.status_code >= 300:
             raise StackError(f"jaeger: GET {path}: HTTP {response.status_code}: {response.text[:200]}")
         return _json("jaeger", response)
+
+    def version(self) -> str | None:
+        """The version Jaeger stamps into its UI's page (``JAEGER_VERSION = {...}``); None for an unstamped build."""
+        response = _http("jaeger", self._http.request, "GET", "/")
+        match = _JAEGER_VERSION.search(response.text) if response.status_code == 200 else None
+        try:
+            info = json.loads(match[1]) if match else {}
+        except ValueError:
+            return None
+        return _text(info.get("gitVersion")) if isinstance(info, dict) else None
 
     def services(self) -> list[str]:
         return list((self._get("/api/v3/services") or {}).get("services") or [])
@@ -341,6 +370,12 @@ class GrafanaClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s, auth=(user, password), transport=transport)
+
+    def version(self) -> str | None:
+        """The version the running Grafana reports (``/api/health``), e.g. ``12.3.0``."""
+        response = _http("grafana", self._http.request, "GET", "/api/health")
+        body = _json("grafana", response)
+        return _text(body.get("version")) if isinstance(body, dict) else None
 
     def query(self, datasource: dict[str, str], query: BackendQuery, ref_id: str = "A") -> list[SeriesData]:
         """The series Grafana returns for one Prometheus query, sent as its frontend would send it.

@@ -1,9 +1,10 @@
 """The offline image builder: pack locally installed binaries into images laid out like the official ones.
 
 For air-gapped CI where no registry is reachable: `firedrill images build` takes the `prometheus`,
-`alertmanager`, `jaeger` and blackbox exporter programs found on this machine, with the shared libraries they load, and
-`docker import`s each as a minimal image whose entrypoint, config path and data dir match the official image,
-so the containers provider runs them unchanged.
+`alertmanager`, `jaeger` and blackbox exporter programs the processes provider would run (the newest Prometheus
+and Alertmanager installed, or the ones named), with the shared libraries they load, and `docker import`s each as
+a minimal image whose entrypoint, config path and data dir match the official image, so the containers provider
+runs them unchanged. An image is rebuilt when the program it packs is no longer the one chosen.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from harness import programs
 from harness.errors import StackError
 from harness.stack.containers import docker_client, image_present
-from harness.stack.processes import INSTALL_HINTS, find_binary
+from harness.stack.processes import INSTALL_HINTS, VERSIONED, find_binary
 from harness.stack.spec import Component
 
 _DEFAULT_PROMETHEUS = b"global:\n  scrape_interval: 15s\nscrape_configs: []\n"
@@ -126,42 +129,67 @@ def build_rootfs(component: Component, binary: str) -> bytes:
     return buffer.getvalue()
 
 
-def build_image(component: Component, tag: str | None = None, force: bool = False) -> str:
-    """Build (or keep, when present and not `force`) the offline image for `component`; returns its tag.
+def packed(client: Any, tag: str) -> tuple[str, str] | None:
+    """(binary path, version) that the image ``tag`` was packed from, per its labels; None when it is absent."""
+    if not image_present(client, tag):
+        return None
+    labels = client.images.get(tag).labels or {}
+    return labels.get("org.firedrill.binary", ""), labels.get("org.firedrill.version", "")
+
+
+def build_image(component: Component, tag: str | None = None, force: bool = False, binary: str | None = None) -> str:
+    """Build the offline image for ``component`` from ``binary`` (default: the program the processes provider
+    runs, i.e. the newest Prometheus and Alertmanager); kept when it already packs that program at that version
+    and not ``force``. Prometheus and Alertmanager images are also tagged with their version
+    (``firedrill/prometheus:v3.16.0``). Returns ``tag``.
 
     Example:
         >>> build_image(Component.PROMETHEUS)   # doctest: +SKIP
         'firedrill/prometheus:offline'
     """
     tag = tag or offline_tag(component)
-    client = docker_client()
-    if not force and image_present(client, tag):
-        return tag
-    binary = find_binary(component)
+    binary = find_binary(component, binary)
     if binary is None:
         raise StackError(f"images: no {component.value} binary to pack; {INSTALL_HINTS[component]}")
+    said = programs.identify(binary) if component in VERSIONED else None
+    version = said[1] if said else ""
+    client = docker_client()
+    repository, _, name = tag.rpartition(":")
+    version_tag = f"v{version.split('+')[0]}" if version else None
+    if not force and packed(client, tag) == (binary, version):
+        if version_tag and not image_present(client, f"{repository}:{version_tag}"):
+            client.api.tag(tag, repository, version_tag)
+        return tag
+    replaced = client.images.get(tag).id if image_present(client, tag) else None
     layout = LAYOUTS[component]
     changes = [
         f"ENTRYPOINT {_json(layout.entrypoint)}",
         f"CMD {_json(layout.cmd)}",
         f"WORKDIR {layout.workdir}",
         *[f"EXPOSE {port}" for port in layout.ports],
-        f"LABEL org.opencontainers.image.source=firedrill-offline org.firedrill.binary={binary}",
+        f"LABEL org.opencontainers.image.source=firedrill-offline org.firedrill.binary={binary} "
+        f"org.firedrill.version={version}",
     ]
-    repository, _, version = tag.rpartition(":")
     with tempfile.NamedTemporaryFile(suffix=".tar") as rootfs:
         rootfs.write(build_rootfs(component, binary))
         rootfs.flush()
-        client.api.import_image_from_file(rootfs.name, repository=repository, tag=version, changes=changes)
-    if not image_present(client, tag):
+        client.api.import_image_from_file(rootfs.name, repository=repository, tag=name, changes=changes)
+    if packed(client, tag) != (binary, version):
         raise StackError(f"images: docker import of {tag} did not produce an image; check `docker images`")
+    if version_tag:
+        client.api.tag(tag, repository, version_tag)
+    if replaced is not None and not client.images.get(replaced).tags:
+        client.images.remove(replaced)  # the image this one replaced, now untagged: no dangling copies
     return tag
 
 
-def build_all(prefix: str = "firedrill", force: bool = False) -> dict[Component, str]:
+def build_all(
+    prefix: str = "firedrill", force: bool = False, binaries: dict[Component, str] | None = None
+) -> dict[Component, str]:
     """Offline images for Prometheus, Alertmanager, Jaeger and the blackbox exporter (Grafana has no local binary
-    to pack)."""
-    return {component: build_image(component, offline_tag(component, prefix), force) for component in LAYOUTS}
+    to pack); ``binaries`` picks other programs than the newest (e.g. Debian's Prometheus 2)."""
+    chosen = binaries or {}
+    return {c: build_image(c, offline_tag(c, prefix), force, chosen.get(c)) for c in LAYOUTS}
 
 
 def _json(items: list[str]) -> str:

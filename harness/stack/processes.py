@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from harness import programs
 from harness import workdir as harness_workdir
 from harness.errors import StackError
 from harness.proc import describe_returncode, terminate
@@ -15,8 +16,9 @@ from harness.stack.ports import LOOPBACK
 from harness.stack.provider import Provider, Running
 from harness.stack.spec import Component, StackSpec
 
-# Binary names tried in order; Debian ships Alertmanager as prometheus-alertmanager (and the blackbox exporter as
-# prometheus-blackbox-exporter).
+# Binary names tried in order for the programs found by name (Debian ships the blackbox exporter as
+# prometheus-blackbox-exporter); Prometheus and Alertmanager are found by version (harness.programs: the newest
+# installed, Debian's and the ones `make setup` builds alike).
 BINARIES: dict[Component, list[str]] = {
     Component.PROMETHEUS: ["prometheus"],
     Component.ALERTMANAGER: ["alertmanager", "prometheus-alertmanager"],
@@ -26,26 +28,35 @@ BINARIES: dict[Component, list[str]] = {
 }
 
 INSTALL_HINTS: dict[Component, str] = {
-    Component.PROMETHEUS: "install it with `apt-get install prometheus` (or run `make setup`)",
-    Component.ALERTMANAGER: "install it with `apt-get install prometheus-alertmanager` (or run `make setup`)",
+    Component.PROMETHEUS: "run `make setup` (it builds Prometheus 3 from its Go module), or install Debian's "
+    "`prometheus`, or give --prometheus PATH",
+    Component.ALERTMANAGER: "run `make setup` (it builds Alertmanager from its Go module), or install Debian's "
+    "`prometheus-alertmanager`, or give --alertmanager PATH",
     Component.JAEGER: "build it with `make setup` (Go module github.com/jaegertracing/jaeger/cmd/jaeger), "
     "or set FIREDRILL_JAEGER_BIN",
     Component.GRAFANA: "install Grafana so `grafana` is on PATH, or use --stack containers",
     Component.BLACKBOX: "install it with `apt-get install prometheus-blackbox-exporter` (or run `make setup`)",
 }
 
+# Components whose program is chosen by version among several installed (harness.programs).
+VERSIONED = {Component.PROMETHEUS: "prometheus", Component.ALERTMANAGER: "alertmanager"}
+
 # Where set-up installs tools when /usr/local/bin is not writable, and where `go install` puts them.
 _EXTRA_LOCATIONS = [Path.home() / ".local" / "bin", Path.home() / "go" / "bin"]
 
 
-def find_binary(component: Component) -> str | None:
-    """Path of the component's program: FIREDRILL_<NAME>_BIN, then PATH, then Go's and the repo's tool dirs.
+def find_binary(component: Component, explicit: str | None = None) -> str | None:
+    """Path of the component's program: ``explicit``, else FIREDRILL_<NAME>_BIN, else (Prometheus, Alertmanager)
+    the newest installed, else (Jaeger, Grafana) the first on PATH or in Go's and the repo's tool dirs.
 
     Example:
-        >>> find_binary(Component.PROMETHEUS) is None or find_binary(Component.PROMETHEUS).endswith("prometheus")
+        >>> find_binary(Component.PROMETHEUS) is None or "prometheus" in find_binary(Component.PROMETHEUS)
         True
     """
-    override = os.environ.get(f"FIREDRILL_{component.name}_BIN")
+    if component in VERSIONED:
+        program = programs.chosen(VERSIONED[component], explicit)
+        return program.path if program is not None else None
+    override = explicit or os.environ.get(f"FIREDRILL_{component.name}_BIN")
     if override:
         return override if Path(override).is_file() else None
     for name in BINARIES[component]:
@@ -56,6 +67,41 @@ def find_binary(component: Component) -> str | None:
             if (location / name).is_file():
                 return str(location / name)
     return None
+
+
+def explicit_binaries(prometheus: str | None, alertmanager: str | None, prefix: str = "--") -> dict[Component, str]:
+    """The programs named by ``--prometheus``/``--alertmanager`` (``prefix`` names the options), each checked to be
+    that program; InputError (before anything starts) otherwise.
+
+    They are also exported as ``FIREDRILL_<COMPONENT>_BIN`` (what the options mean), so every part that looks for
+    a program agrees with the stack: the promtool and amtool that check a scenario as it loads, lint, children.
+
+    Example:
+        >>> explicit_binaries(None, None)
+        {}
+        >>> explicit_binaries("/no/prometheus", None)
+        Traceback (most recent call last):
+        ...
+        harness.errors.InputError: --prometheus /no/prometheus: no such file; give the path of a prometheus binary
+    """
+    chosen: dict[Component, str] = {}
+    for component, path in ((Component.PROMETHEUS, prometheus), (Component.ALERTMANAGER, alertmanager)):
+        if path:
+            name = VERSIONED[component]
+            chosen[component] = programs.check_server(name, path, f"{prefix}{component.value}").path
+            os.environ[f"FIREDRILL_{component.name}_BIN"] = chosen[component]
+    return chosen
+
+
+def binaries_for_major(major: int) -> dict[Component, str] | None:
+    """The newest installed Prometheus of ``major`` with the Alertmanager of its generation (the newest with 3,
+    the oldest installed with 2: Debian's 0.25 ships with its 2.42), as ``StackSpec.binaries``; None if absent."""
+    prometheus = next((p for p in programs.installed("prometheus") if p.major == major), None)
+    alertmanagers = programs.installed("alertmanager")
+    if prometheus is None or not alertmanagers:
+        return None
+    alertmanager = alertmanagers[0] if major >= 3 else alertmanagers[-1]
+    return {Component.PROMETHEUS: prometheus.path, Component.ALERTMANAGER: alertmanager.path}
 
 
 class LocalProcess(Running):
@@ -104,13 +150,20 @@ class ProcessProvider(Provider):
     def __init__(self) -> None:
         self._root = harness_workdir.make_dir("stack")
         self._ports: dict[Component, dict[str, int]] = {}
+        # The program each component runs, found by check().
+        self._binaries: dict[Component, str] = {}
 
     def check(self, spec: StackSpec) -> None:
+        """Find every component's program once: the stack runs these for its whole life (restarts included)."""
         for component in spec.components:
-            if find_binary(component) is None:
-                raise StackError(
-                    f"{component.value}: no `{BINARIES[component][0]}` binary found; {INSTALL_HINTS[component]}"
-                )
+            explicit = spec.binaries.get(component)
+            found = find_binary(component, explicit)
+            if found is None:
+                env = f"FIREDRILL_{component.name}_BIN"
+                what = (f"{explicit} is not a file" if explicit else f"{env}={os.environ[env]} is not a file"
+                        if os.environ.get(env) else f"no `{BINARIES[component][0]}` binary found")  # fmt: skip
+                raise StackError(f"{component.value}: {what}; {INSTALL_HINTS[component]}")
+            self._binaries[component] = found
 
     def wiring(self, spec: StackSpec) -> Wiring:
         ports = loopback_ports(spec)
@@ -127,7 +180,7 @@ class ProcessProvider(Provider):
         return str(base / "config"), str(base / "data")
 
     def start(self, launch: Launch) -> Running:
-        binary = find_binary(launch.component)
+        binary = self._binaries.get(launch.component) or find_binary(launch.component)
         if binary is None:
             raise StackError(f"{launch.component.value}: binary not found; {INSTALL_HINTS[launch.component]}")
         _write_files(launch.files)

@@ -101,6 +101,8 @@ class StackSpec:
     provider: ProviderName = "auto"
     network: NetworkMode = "bridge"
     images: dict[Component, str] = field(default_factory=dict)
+    # Local programs to run (processes provider), e.g. Debian's /usr/bin/prometheus; unset: the newest installed.
+    binaries: dict[Component, str] = field(default_factory=dict)
     # Fixed web ports (processes and host networking); unset components get free ports.
     ports: dict[Component, int] = field(default_factory=dict)
     # Where Alertmanager's webhooks go; set by Stack when it starts its notification sink.

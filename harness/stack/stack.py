@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 
 from harness import interrupt
-from harness.errors import StackError
+from harness.errors import InputError, StackError
 from harness.proc import log_tail
-from harness.promql.promtool import check_rule_files
+from harness.promql.promtool import check_rule_files, find_promtool
 from harness.stack import teardown
 from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
 from harness.stack.containers import ContainerProvider
@@ -28,10 +28,18 @@ from harness.stack.spec import Component, StackSpec
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
     """The provider for `spec` and why it was chosen (auto: containers when Docker and the images are there)."""
     network = os.environ.get("FIREDRILL_NETWORK", spec.network)
+    named = ", ".join(f"{c.value} {path}" for c, path in spec.binaries.items())
     if spec.provider == "processes":
         return _checked(ProcessProvider(), spec), "processes: asked for"
     if spec.provider == "containers":
+        if named:
+            raise InputError(
+                f"local programs were named ({named}) but containers run images; use --stack processes, "
+                "or pick an image (--firedrill-image, FIREDRILL_IMAGE_<COMPONENT>)"
+            )
         return _checked(ContainerProvider(network=network), spec), f"containers: asked for ({network} network)"
+    if named:
+        return _checked(ProcessProvider(), spec), f"processes: local programs were named ({named})"
     try:
         provider = _checked(ContainerProvider(network=network), spec)
         return provider, f"containers: Docker answers and the images are present ({network} network)"
@@ -68,6 +76,8 @@ class Stack:
         self.grafana_password: str | None = None
         self._handle: int | None = None
         self._wiring: Wiring | None = None
+        # What each running program says it is ("3.16.0"; "unknown" when it would not say), for the reports.
+        self.versions: dict[str, str] = {}
         # One client per component, reused and closed with the stack (a client per access leaked sockets).
         self._clients: dict[Component, PrometheusClient | AlertmanagerClient | JaegerClient | GrafanaClient] = {}
 
@@ -93,7 +103,7 @@ class Stack:
     @staticmethod
     def _check_inputs(spec: StackSpec) -> None:
         """Rule files and dashboards that cannot be used: an InputError before anything starts or stops."""
-        check_rule_files(spec.rule_files)
+        check_rule_files(spec.rule_files, _promtool(spec))
         if spec.wants(Component.GRAFANA):
             grafana_dashboards(spec)
 
@@ -105,11 +115,25 @@ class Stack:
         self._wait_ready(component, launch)
         if component is Component.GRAFANA:
             self.grafana_password = launch.secrets["admin_password"]
+        self.versions[component.value] = self._read_version(component)
+
+    def _read_version(self, component: Component) -> str:
+        """The running program's own word on its version; "unknown" when its API gives none."""
+        clients: dict[Component, Callable[[], Any]] = {
+            Component.PROMETHEUS: lambda: self.prometheus,
+            Component.ALERTMANAGER: lambda: self.alertmanager,
+            Component.JAEGER: lambda: self.jaeger,
+            Component.GRAFANA: lambda: self.grafana,
+        }
+        try:
+            return str(clients[component]().version() or "unknown")
+        except StackError:
+            return "unknown"
 
     def can_serve(self, spec: StackSpec) -> bool:
         """True when `spec` differs from the running stack only in what :meth:`reconfigure` can change.
 
-        Components, provider, images and Prometheus's command-line flags are fixed for a stack's life;
+        Components, provider, images or programs, and Prometheus's command-line flags are fixed for a stack's life;
         rules, scrape targets, intervals, routes and dashboards are not.
         """
         return (
@@ -118,6 +142,7 @@ class Stack:
             and spec.provider == self.spec.provider
             and spec.network == self.spec.network
             and spec.images == self.spec.images
+            and spec.binaries == self.spec.binaries
             and prometheus_flags(spec.prometheus) == prometheus_flags(self.spec.prometheus)
         )
 
@@ -308,6 +333,11 @@ class Stack:
     def idents(self) -> list[str]:
         """What teardown will end: `pid N` / `container ID` per component."""
         return [r.ident for r in self.running.values()]
+
+
+def _promtool(spec: StackSpec) -> str | None:
+    """The promtool of the Prometheus `spec` runs (a container's is unknown here: the newest installed)."""
+    return find_promtool(spec.binaries.get(Component.PROMETHEUS))
 
 
 def _last_meaningful(logs: str) -> str:

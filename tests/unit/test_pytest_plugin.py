@@ -85,6 +85,12 @@ def test_bad_image_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["ERROR: --firedrill-image 'prometeus=x': expected COMPONENT=IMAGE *"])
 
 
+def test_a_wrong_prometheus_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--firedrill-prometheus", "/nowhere/prometheus", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --firedrill-prometheus /nowhere/prometheus: no such file; give the path *"])
+
+
 def test_expectation_labels() -> None:
     assert expectation_label(ResolvesExpectation(resolves="A", within="1m", labels={"op": "x"})) == "resolves(A{op=x})"
     assert (

@@ -104,3 +104,16 @@ def test_table_names_lanes_and_keeps_brackets_in_reasons() -> None:
     print_report(RunResult(compress=30, started_at=datetime(2024, 5, 1), scenarios=[lane_a, lane_b]), console)
     text = console.export_text()
     assert "cio[a]" in text and "cio[b]" in text and "rate(x[5m])" in text
+
+
+def test_versions_reach_report_json_and_the_table(tmp_path: Path) -> None:
+    # Each drill records what its stack's programs said; a run over two stacks lists both Prometheus versions.
+    v3 = result(10.0, True).model_copy(update={"versions": {"prometheus": "3.16.0", "alertmanager": "0.35.0"}})
+    v2 = result(11.0, True).model_copy(update={"versions": {"prometheus": "2.42.0+ds", "jaeger": "unknown"}})
+    both = RunResult(compress=30, started_at=datetime(2024, 5, 1, 12), scenarios=[v3, v2])
+    data = json.loads(write_json(tmp_path, both).read_text())
+    assert data["versions"] == {"prometheus": "2.42.0+ds, 3.16.0", "alertmanager": "0.35.0", "jaeger": "unknown"}
+    assert [s["versions"] for s in data["scenarios"]] == [v3.versions, v2.versions]
+    console = Console(record=True, width=200)
+    print_report(both, console)
+    assert "alertmanager 0.35.0 · jaeger unknown · prometheus 2.42.0+ds, 3.16.0" in console.export_text()

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 SETUP = Path(__file__).resolve().parents[2] / "scripts" / "setup.sh"
-_COREUTILS = ["bash", "dirname", "id", "timeout", "tr", "sed", "cat", "printf", "mktemp", "rm", "tail"]
+_COREUTILS = ["bash", "dirname", "id", "timeout", "tr", "sed", "cat", "printf", "mktemp", "rm", "tail", "awk", "head",
+              "grep"]  # fmt: skip
+TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
 
 def _fake(bin_dir: Path, name: str, script: str) -> None:
@@ -73,3 +75,46 @@ def test_compose_comes_from_either_program(bin_dir: Path) -> None:
 def test_non_root_is_told_dockerd_cannot_start(bin_dir: Path) -> None:
     _fake(bin_dir, "docker", 'case "$1" in info) exit 1;; esac')
     assert "not root" in _plan(bin_dir).get("docker-note", "")
+
+
+def _pinned(tool: str, module: str) -> str:
+    """The version tools/<tool>/go.mod pins for `module`, as the Go module names it (v0.316.0)."""
+    for line in (TOOLS / tool / "go.mod").read_text().splitlines():
+        if line.split()[:1] == [module]:
+            return line.split()[1]
+    raise AssertionError(f"tools/{tool}/go.mod pins no {module}")
+
+
+def _prometheus_release() -> str:
+    # Prometheus 3.x is published as Go module v0.3MM.P (v0.316.0 is 3.16.0); computed here independently.
+    minor_major, patch = _pinned("prometheus", "github.com/prometheus/prometheus").removeprefix("v0.").split(".")
+    return f"{int(minor_major) // 100}.{int(minor_major) % 100}.{patch}"
+
+
+def _version_program(bin_dir: Path, name: str, program: str, version: str) -> None:
+    _fake(bin_dir, name, f'echo "{program}, version {version} (branch: go-module, revision: x)"')
+
+
+def test_prometheus_3_and_alertmanager_are_built_when_absent(bin_dir: Path) -> None:
+    plan = _plan(bin_dir)
+    release = _prometheus_release()
+    assert release.startswith("3.")
+    assert plan["prometheus"] == f"build {release}"
+    assert plan["alertmanager"] == f"build {_pinned('alertmanager', 'github.com/prometheus/alertmanager')[1:]}"
+
+
+def test_built_programs_are_kept_only_at_the_pinned_version(bin_dir: Path) -> None:
+    release = _prometheus_release()
+    _version_program(bin_dir, f"prometheus-{release}", "prometheus", release)
+    assert _plan(bin_dir)["prometheus"] == f"build {release}", "promtool is missing: both are built"
+    _version_program(bin_dir, f"promtool-{release}", "promtool", release)
+    assert _plan(bin_dir)["prometheus"] == f"present {release}"
+    # A program under the right name that says another version (a half-finished or tampered install) is rebuilt.
+    _version_program(bin_dir, f"promtool-{release}", "promtool", "3.0.0")
+    assert _plan(bin_dir)["prometheus"] == f"build {release}"
+
+
+def test_debian_programs_do_not_count_as_the_built_ones(bin_dir: Path) -> None:
+    _version_program(bin_dir, "prometheus", "prometheus", "2.42.0+ds")
+    _version_program(bin_dir, "promtool", "promtool", "2.42.0+ds")
+    assert _plan(bin_dir)["prometheus"].startswith("build ")

@@ -32,12 +32,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LintContext:
-    """What checks of rules and queries may consult: the metric contract, recorded names, the intervals."""
+    """What checks of rules and queries may consult: the metric contract, recorded names, the intervals, and
+    the Prometheus major the rules are judged for."""
 
     contract: Contract | None = None
     recorded: frozenset[str] = frozenset()
     scrape_s: float = 15.0
     recording_rules: dict[str, Rule] = field(default_factory=dict)
+    # The major of the Prometheus the rules are judged for (the one the drills run): what it reads differently.
+    prometheus_major: int = 3
 
     def labels_of(self, sel: pp.VectorSelector) -> frozenset[str] | None:
         """Label names of the series ``sel`` selects, from the contract (None: unknown or recorded)."""
