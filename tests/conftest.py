@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,3 +100,10 @@ def no_leaks() -> Iterator[None]:
     assert not leftover, f"child processes left running: {sorted(leftover)}"
     new_containers = container_ids() - containers_before
     assert not new_containers, f"containers left behind: {sorted(new_containers)}"
+
+
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child the test will Ctrl-C: a shell starts background jobs with SIGINT ignored, and a
+    Python started so never raises KeyboardInterrupt. A test run from such a job (CI scripts, ``make test &``)
+    would see the child ignore the signal it sends; a terminal's Ctrl-C is what the tests mean."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

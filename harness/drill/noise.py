@@ -94,6 +94,12 @@ def noise_note(rule: RatioRule, k: float, fraction: float, events_per_s: float, 
     events = events_per_s * rule.window_wall_s
     if gap >= Z * math.sqrt(variance / events):
         return None
+    if gap == 0:  # no factor and no load decides a ratio that sits on its threshold
+        message = (
+            f"{rule.alert} in {phase}: a fault of {fraction:.1%} is exactly its {rule.threshold:g} threshold, so the "
+            "ratio crosses it back and forth at any factor and load; move the fault away"
+        )
+        return CompressionNote(rule=rule.alert, severity="warning", message=message)
     window_prod = rule.window_wall_s * k
     safe_k = events_per_s * window_prod * gap**2 / (Z**2 * variance)
     needed = k * Z**2 * variance / (gap**2 * window_prod)

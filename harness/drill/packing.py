@@ -26,15 +26,26 @@ Example:
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from harness.drill.headroom import Headroom
 from harness.drill.model import Scenario
+from harness.stub.profile import ProfileError, load_profile
 
+# One Locust user of the Customer.io locustfile (wait_time between(0.02, 0.06)), measured; a user that waits
+# longer between requests costs less, in proportion to its request rate (see user_pace).
 CORES_PER_USER = 0.045
+_CALIBRATION_WAIT_S = 0.04
+_REQUEST_S = 0.02  # a request's own time on this machine (stub and Locust), beside the wait
 CORES_PER_DRILL = 0.08
+# Each service of a profile beyond the first: one more scrape target every scrape interval (0.5 s at x30), its
+# spans and logs. Measured: TokPulse's six services take about twice Customer.io's one at the same load.
+CORES_PER_EXTRA_SERVICE = 0.06
 MB_PER_DRILL = 150.0
 MB_PER_LANE = 115.0
 # Wall seconds a drill takes beyond its schedule: Prometheus's first scrape (its discovery sends targets at most
@@ -88,9 +99,66 @@ def drill_cost(scenario: Scenario, compress: float | None = None) -> DrillCost:
     users = 0
     if scenario.load is not None:
         users = max(phase.users if phase.users is not None else scenario.load.users for phase in scenario.phases)
-    cores = CORES_PER_DRILL + CORES_PER_USER * users * lanes
+    pace = user_pace(Path(scenario.load.locustfile)) if scenario.load is not None else 1.0
+    services = _service_count(scenario.target.profile, scenario.base_dir)
+    cores = CORES_PER_DRILL + (CORES_PER_USER * pace * users + CORES_PER_EXTRA_SERVICE * (services - 1)) * lanes
     memory = MB_PER_DRILL + (MB_PER_LANE * lanes if scenario.target.profile is not None or users else 0.0)
     return DrillCost(scenario.name, round(schedule_s, 3), round(cores, 3), memory)
+
+
+@cache
+def _service_count(profile: str | None, base_dir: Path) -> int:
+    """How many services the drill's stub serves (1 for a URL target or a profile that cannot be read here)."""
+    if profile is None:
+        return 1
+    try:
+        return len(load_profile(profile, base_dir).services)
+    except ProfileError:
+        return 1
+
+
+@cache
+def user_pace(locustfile: Path) -> float:
+    """How busy one user of ``locustfile`` keeps the machine, relative to the calibration's user: the ratio of
+    request rates, from the fastest ``wait_time`` its user classes declare (``between``, ``constant``,
+    ``constant_pacing``, ``constant_throughput``); 1.0 when it declares none that can be read.
+
+    Example:
+        >>> user_pace(Path("scenarios/customerio/locustfile.py"))
+        1.0
+        >>> round(user_pace(Path("scenarios/cs-fte/locustfile.py")), 2)   # between(0.05, 0.2)
+        0.41
+    """
+    try:
+        tree = ast.parse(locustfile.read_text())
+    except (OSError, SyntaxError, ValueError):
+        return 1.0
+    waits = [wait for node in ast.walk(tree) if (wait := _mean_wait_s(node)) is not None and wait >= 0]
+    if not waits:
+        return 1.0
+    return round(min(1.0, (_CALIBRATION_WAIT_S + _REQUEST_S) / (min(waits) + _REQUEST_S)), 3)
+
+
+def _mean_wait_s(node: ast.AST) -> float | None:
+    """The mean seconds between a user's requests, for ``wait_time = between(a, b)`` and the like."""
+    if not (
+        isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "wait_time" for t in node.targets)
+    ):
+        return None
+    call = node.value
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+        return None
+    try:
+        args = [float(ast.literal_eval(arg)) for arg in call.args]
+    except (ValueError, TypeError, SyntaxError):
+        return None
+    if call.func.id == "between" and len(args) == 2:
+        return (args[0] + args[1]) / 2
+    if call.func.id in ("constant", "constant_pacing") and len(args) == 1:
+        return args[0]
+    if call.func.id == "constant_throughput" and len(args) == 1 and args[0] > 0:
+        return 1 / args[0]
+    return None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from harness import interrupt
 from harness.errors import InputError, StackError
 from harness.proc import log_tail
 from harness.promql.promtool import check_rule_files, find_promtool
-from harness.stack import teardown
+from harness.stack import blackbox, teardown
 from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
 from harness.stack.containers import ContainerProvider
 from harness.stack.launch import READINESS, START_ORDER, Launch, Wiring, build_launch, grafana_dashboards
@@ -124,6 +124,7 @@ class Stack:
             Component.ALERTMANAGER: lambda: self.alertmanager,
             Component.JAEGER: lambda: self.jaeger,
             Component.GRAFANA: lambda: self.grafana,
+            Component.BLACKBOX: lambda: _BlackboxVersion(self.url(Component.BLACKBOX)),
         }
         try:
             return str(clients[component]().version() or "unknown")
@@ -344,3 +345,16 @@ def _last_meaningful(logs: str) -> str:
     lines = [line for line in logs.splitlines() if line.strip()]
     errors = [line for line in lines if "err" in line.lower() or "fatal" in line.lower()]
     return (errors or lines or ["(no output)"])[-1].strip()[:400]
+
+
+class _BlackboxVersion:
+    """The blackbox exporter has no client here: its version is a series of its own /metrics."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def version(self) -> str | None:
+        try:
+            return blackbox.version(httpx.get(f"{self._url}/metrics", timeout=5).text)
+        except httpx.HTTPError:
+            return None

@@ -8,7 +8,29 @@ from collections.abc import Callable, Iterator
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
+from harness.drill.result import ScenarioResult
 from harness.stack.ports import free_port
+from tests.live.suites import SuiteResults, drills_to_run, run_in_order
+
+_SUITES = pytest.StashKey[list[str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The suites whose tests were selected: their drills run together, once, at the first that needs them."""
+    names = {getattr(getattr(item, "module", None), "SUITE_NAME", None) for item in items}
+    config.stash[_SUITES] = sorted(name for name in names if name)
+
+
+@pytest.fixture(scope="session")
+def suite_runs(request: pytest.FixtureRequest) -> dict[str, SuiteResults]:
+    """Every selected suite's drills in one packed batch; results by suite, then by drill file stem."""
+    suites = request.config.stash.get(_SUITES, [])
+    drills = [(suite, path) for suite in suites for path in drills_to_run(suite)]
+    ran: list[list[ScenarioResult]] = run_in_order([path for _, path in drills])
+    found = {suite: SuiteResults() for suite in suites}
+    for (suite, path), results in zip(drills, ran, strict=True):
+        found[suite][path.stem] = results
+    return found
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from harness.errors import InputError, StackError
 from harness.stack import Component, PrometheusSettings, ScrapeTarget, Stack, StackSpec
-from tests.conftest import child_pids
+from tests.conftest import child_pids, sigint_as_in_a_terminal
 
 pytestmark = pytest.mark.live
 
@@ -149,6 +149,7 @@ def test_ctrl_c_leaves_nothing_behind(no_leaks: None) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     assert process.stdout is not None
     pids: list[int] = []

@@ -1,34 +1,33 @@
 """The TokPulse suite (seed 002), live: every drill in scenarios/tokpulse/ on real Prometheus, Alertmanager,
-Jaeger, the six-service stub and Locust. Drills run two at a time, each in its own stack."""
+Jaeger, the six-service stub and Locust, packed as `firedrill run` packs them (tests/live/suites.py: drills
+tagged nightly run only at night)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from harness.drill.model import load_scenario
 from harness.drill.result import ScenarioResult
-from harness.drill.run import RunOptions, run_scenario
+from tests.live.suites import SuiteResults, drills_to_run, every_drill, failures
 
-pytestmark = pytest.mark.live
+# Every selected suite runs in one batch at the first test that needs it (tests/live/suites.py).
+pytestmark = [pytest.mark.live, pytest.mark.timeout(1200)]
 
 ROOT = Path(__file__).parents[2]
-SUITE = sorted((ROOT / "scenarios" / "tokpulse").glob("*.yaml"))
+SUITE_NAME = "tokpulse"
+SUITE = drills_to_run(SUITE_NAME)
 DASHBOARDS = sorted((ROOT / "fixtures" / "tokpulse").glob("*.json"))
 
 
 @pytest.fixture(scope="module")
-def suite_results() -> dict[str, list[ScenarioResult]]:
-    scenarios = [load_scenario(path) for path in SUITE]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        batches = list(pool.map(lambda s: run_scenario(s, RunOptions(stack="processes")), scenarios))
-    return {path.stem: batch for path, batch in zip(SUITE, batches, strict=True)}
+def suite_results(suite_runs: dict[str, SuiteResults]) -> SuiteResults:
+    return suite_runs[SUITE_NAME]  # run with every other selected suite (tests/live/suites.py)
 
 
 def test_suite_has_every_drill_the_issue_names() -> None:
-    names = {path.stem for path in SUITE}
+    names = {path.stem for path in every_drill("tokpulse")}
     families = {"webhooks", "api", "widgets", "jobs", "backlog", "noisy-tenant"}
     assert families | {"baseline", "below-threshold", "inhibition"} <= names
     assert {path.name for path in DASHBOARDS} == {"webhooks-health.json", "widget-performance.json", "api-health.json",
@@ -38,10 +37,7 @@ def test_suite_has_every_drill_the_issue_names() -> None:
 @pytest.mark.parametrize("drill", [path.stem for path in SUITE])
 def test_drill_passes(drill: str, suite_results: dict[str, list[ScenarioResult]]) -> None:
     (result,) = suite_results[drill]
-    assert result.error is None, result.error
-    failures = [f"{phase.phase}: {v.kind} {v.alert or ''}: {v.reason}"
-                for phase in result.phases for v in phase.verdicts if not v.passed]  # fmt: skip
-    assert not failures, "\n".join(failures)
+    assert not failures([result]), "\n".join(failures([result]))
     assert any(v.kind == "silent" for p in result.phases for v in p.verdicts)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.workdir import process_start
+from tests.conftest import sigint_as_in_a_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERIO = REPO / "fixtures" / "customerio"
@@ -110,7 +111,8 @@ def firedrill(tmp_path: Path) -> Iterator[Callable[..., Run]]:
         private.mkdir(exist_ok=True)
         env = {**os.environ, "TMPDIR": str(private), "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=REPO, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                preexec_fn=sigint_as_in_a_terminal)  # fmt: skip
         run = Run(proc, private)
         runs.append(run)
         return run

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from harness.net import free_port
+from tests.conftest import sigint_as_in_a_terminal
 from tests.reliability.conftest import REPO, Run, drill_file
 
 pytestmark = pytest.mark.live
@@ -120,7 +121,8 @@ def test_pytest_plugin(tmp_path: Path, stop: str | None) -> None:
     env = {**os.environ, "TMPDIR": str(private)}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(drill), "--firedrill-stack",
            "processes", f"--basetemp={tmp_path / 'base'}", "--rootdir", str(tmp_path)]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)  # fmt: skip
     run = Run(proc, private)
     if stop is not None:
         run.wait_for(lambda procs: any("-m locust" in c for c in procs.values()), 90, "the drill's load")

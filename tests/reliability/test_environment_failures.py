@@ -18,10 +18,11 @@ from tests.reliability.conftest import Run, drill_file
 
 pytestmark = pytest.mark.live
 
-# (a fragment of the child's command line, the component the error must name)
+# (a fragment of the child's command line, the component the error must name); by flag, not by program name:
+# the program is prometheus-3.16.0 or Debian's prometheus, alertmanager-0.35.0 or prometheus-alertmanager.
 CHILDREN = [
-    ("prometheus --config.file", "prometheus"),
-    ("alertmanager --config.file", "alertmanager"),
+    ("--storage.tsdb.path", "prometheus"),
+    (" --storage.path", "alertmanager"),
     ("jaeger --config", "jaeger"),
     ("-m harness.stub", "stub"),
     ("-m locust", "locust"),

@@ -42,3 +42,9 @@ def test_below_threshold_faults_are_checked_too() -> None:
     rule = RatioRule("A", ">", 0.05, "sum(rate(t[10s]))", 10.0)
     note = noise_note(rule, k=30, fraction=0.04, events_per_s=40, phase="mild")
     assert note is not None and "below the 0.05 threshold" in note.message
+
+
+def test_a_fault_on_the_threshold_warns_at_any_factor() -> None:
+    rule = RatioRule("A", ">", 0.1, "sum(rate(t[10s]))", 10.0)
+    note = noise_note(rule, k=30, fraction=0.1, events_per_s=20, phase="failing")
+    assert note is not None and "exactly its 0.1 threshold" in note.message and "move the fault away" in note.message
