@@ -15,10 +15,12 @@ demo: setup
 	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \
 		--stack processes --report out/demo
 
-# Docstring examples run too (harness/load/shape.py is Locust's, loaded only inside Locust).
+# Unit tests and docstring examples on both cores (harness/load/shape.py is Locust's, loaded only inside Locust);
+# then the live tests, one at a time: their drills pack themselves onto the machine (tests/live/suites.py).
 test: setup lint
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider tests harness \
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider -n 2 tests/unit harness \
 		--doctest-modules --ignore=harness/load/shape.py
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider tests/browser tests/live tests/reliability
 
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit

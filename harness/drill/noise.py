@@ -148,7 +148,24 @@ def noise_notes(measured: list[tuple[Phase, RatioRule, float]], k: float) -> lis
     """The warnings for what :func:`measure_event_rates` found."""
     notes = []
     for phase, rule, rate in measured:
+        if not _at_stake(phase, rule.alert):
+            continue
         note = noise_note(rule, k, hit_fraction(list(phase.faults)) or 0.0, rate, phase.name)
         if note is not None:
             notes.append(note)
     return notes
+
+
+def _at_stake(phase: Phase, alert: str) -> bool:
+    """Whether the phase's fault decides this alert's verdict: the alerts the phase expects to fire (or be
+    notified), or, in a phase that expects none to fire (below its thresholds), every alert it keeps silent. A
+    fault on one route says nothing of another family's ratio, whose noise would only be a false warning.
+
+    >>> from harness.drill.model import load_scenario
+    >>> burst = load_scenario("scenarios/customerio/error-burst.yaml").phase("burst")
+    >>> _at_stake(burst, "CioHighErrorRate"), _at_stake(burst, "CioHighBounceRate")
+    (True, False)
+    """
+    firing = {name for e in phase.expect for name in (getattr(e, "fires", None), getattr(e, "notification", None))
+              if isinstance(name, str)}  # fmt: skip
+    return alert in firing if firing else True
