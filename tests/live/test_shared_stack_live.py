@@ -71,7 +71,7 @@ def test_reconfigured_stack_starts_clean(provider: str, target, tmp_path: Path, 
 
         # Back to the first rules: Always fires and is notified again (no state says "already sent").
         shared.acquire(_spec(provider, always, []))
-        assert wait_until(lambda: stack.sink and stack.sink.wait_for("Always", "team", timeout_s=0.2), 20)
+        assert wait_until(lambda: stack.sink and stack.sink.wait_for("Always", "team", timeout_s=0.2), 40)
     finally:
         shared.close()
 
