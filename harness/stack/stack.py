@@ -165,16 +165,19 @@ class Stack:
         spec.sink_url, spec.generation = self.spec.sink_url, self.spec.generation + 1
         spec.ports = self.spec.ports
         self.spec = spec
-        if Component.PROMETHEUS in self.running:
-            self._reload_prometheus(spec)
-        for component in (Component.ALERTMANAGER, Component.GRAFANA):
-            if component in self.running:
-                self._close_clients(component)
-                self.running.pop(component).stop()
-                self.provider.forget_data(component)
-                self._start_component(component)
+        # The old Alertmanager stops and the sink forgets its deliveries before the new rules load: alerts of the
+        # new rules reach only the new Alertmanager (Prometheus resends them), and nothing it delivers is wiped.
+        restart = [c for c in (Component.ALERTMANAGER, Component.GRAFANA) if c in self.running]
+        for component in restart:
+            self._close_clients(component)
+            self.running.pop(component).stop()
+            self.provider.forget_data(component)
         if self.sink is not None:
             self.sink.clear()
+        if Component.PROMETHEUS in self.running:
+            self._reload_prometheus(spec)
+        for component in restart:
+            self._start_component(component)
         return self
 
     def _reload_prometheus(self, spec: StackSpec) -> None:
