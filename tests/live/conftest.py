@@ -4,21 +4,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from harness.drill.result import ScenarioResult
 from harness.stack.ports import free_port
-from tests.live.suites import SuiteResults, drills_to_run, run_in_order
+from tests.live.suites import NIGHTLY, SuiteResults, drills_to_run, run_in_order
 
 _SUITES = pytest.StashKey[list[str]]()
+_NIGHTLY_LEFT = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The suites whose tests were selected: their drills run together, once, at the first that needs them."""
+    """The suites whose tests were selected: their drills run together, once, at the first that needs them.
+
+    A test marked ``nightly`` reads a drill only the nightly run drives (tests/live/suites.py): without
+    FIREDRILL_NIGHTLY=1 it is deselected, not skipped, and the summary says how many and why.
+    """
+    if not NIGHTLY:
+        here = Path(__file__).parent
+        nightly = [item for item in items if item.get_closest_marker("nightly") and here in item.path.parents]
+        if nightly:
+            config.hook.pytest_deselected(items=nightly)
+            items[:] = [item for item in items if item not in nightly]
+            config.stash[_NIGHTLY_LEFT] = len(nightly)
     names = {getattr(getattr(item, "module", None), "SUITE_NAME", None) for item in items}
     config.stash[_SUITES] = sorted(name for name in names if name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    left = config.stash.get(_NIGHTLY_LEFT, 0)
+    if left:
+        terminalreporter.write_line(f"{left} test(s) of nightly drills deselected: FIREDRILL_NIGHTLY=1 runs them")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ does (packed by the measured headroom, longest first, a stack per slot, on local
 
 A drill tagged ``nightly`` runs only with FIREDRILL_NIGHTLY=1 (the nightly workflow sets it): every push runs
 each seed suite's drills that fit the CI budget, the night runs them all. A test that needs a drill the push
-did not run skips, saying so.
+did not run is marked ``nightly`` and deselected on a push (tests/live/conftest.py).
 
 Every suite a test session selects runs in one packed batch (the ``suite_runs`` fixture of tests/live/conftest.py):
 the machine stays busy until the last drill ends, where suite after suite would each wait for its longest drill.
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import pytest
 
 from harness import interrupt
 from harness.drill.model import load_scenario
@@ -40,10 +38,10 @@ def drills_to_run(suite: str) -> list[Path]:
 
 
 class SuiteResults(dict[str, list[ScenarioResult]]):
-    """Each drill's results by file stem; a drill this run left out skips the test that asks for it."""
+    """Each drill's results by file stem; asking for a drill this run left out is the test's mistake."""
 
     def __missing__(self, drill: str) -> list[ScenarioResult]:
-        pytest.skip(f"{drill}: a nightly drill (FIREDRILL_NIGHTLY=1 runs it)")
+        raise AssertionError(f"{drill}: not run in this session (a nightly drill? mark the test nightly)")
 
 
 def run_in_order(paths: list[Path], **options: object) -> list[list[ScenarioResult]]:

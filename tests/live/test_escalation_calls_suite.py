@@ -115,6 +115,7 @@ def test_the_report_shows_xfail_with_the_reason(results: dict[str, list[Scenario
     assert "XPASS" not in text and "FAIL " not in text.replace("XFAIL ", "")
 
 
+@pytest.mark.nightly
 def test_opt_outs_reach_compliance_and_the_seeds_rule_never_fires(results: dict[str, list[ScenarioResult]]) -> None:
     """Nightly drills (16 minutes each at x10): the 24h count needs a real crossing."""
     assert _one(results["opt-outs"], "after-wave", "notification", "HighOptOutRate").receiver == "compliance-email"

@@ -8,8 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from harness import programs
 from tests.conftest import docker_ready
 
@@ -26,9 +24,11 @@ def _decision() -> str:
     return _plan()["docker"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="set-up starts dockerd only as root")
 def test_after_setup_a_daemon_answers_and_the_offline_images_exist() -> None:
     # `make test` runs `make setup` first: by now a root machine must have a daemon, whatever it started with.
+    if os.geteuid() != 0:  # set-up starts dockerd only as root: elsewhere it must say so
+        assert "not root" in _plan().get("docker-note", "") or _decision() == "running"
+        return
     assert _decision() == "running", "set-up left no Docker daemon running; run `make docker` and read its output"
     assert docker_ready() is None, docker_ready()
 

@@ -173,7 +173,6 @@ def test_parallel_1_runs_drills_one_by_one_as_their_tests_come(pytester: pytest.
 
 
 def test_under_xdist_one_worker_runs_every_drill_once(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("xdist")
     log = _fake_drill_dir(pytester)
     pytester._monkeypatch.setenv("FAKE_RUNS", str(log))
     pytester._monkeypatch.setenv("PYTHONPATH", str(SUITE.parents[1]))

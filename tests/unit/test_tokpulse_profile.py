@@ -227,14 +227,15 @@ def _expected_problems(stub: Running, service: str) -> set[str]:
     return problems
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (make setup installs it)")
 def test_promtool_check_metrics_parses_every_service_and_reports_only_the_seed_s_names(
     profile: Profile, stub: Running
 ) -> None:
+    promtool = shutil.which("promtool")
+    assert promtool is not None, "promtool is not installed: run `make setup` (Debian's prometheus package)"
     drive(stub)
     for service in profile.service_names:
         text = call(stub, service, "GET", "/internal/metrics").text
-        done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
+        done = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
         said = {line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip()}
         assert not any("error while linting" in line for line in said), (service, said)
         expected = _expected_problems(stub, service)
