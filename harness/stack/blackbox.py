@@ -125,18 +125,3 @@ probe_ip_protocol 4
 # TYPE probe_success gauge
 probe_success 1
 """
-
-
-def version(metrics_text: str) -> str | None:
-    """The exporter's version, from the ``blackbox_exporter_build_info`` series of its own /metrics.
-
-    >>> version('blackbox_exporter_build_info{branch="",goversion="go1.19",version="0.23.0"} 1')
-    '0.23.0'
-    """
-    for line in metrics_text.splitlines():
-        if line.startswith("blackbox_exporter_build_info{"):
-            for pair in line[line.index("{") + 1 : line.rindex("}")].split(","):
-                key, _, value = pair.partition("=")
-                if key.strip() == "version":
-                    return value.strip().strip('"') or None
-    return None

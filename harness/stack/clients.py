@@ -81,6 +81,21 @@ def _text(value: Any) -> str | None:
 _JAEGER_VERSION = re.compile(r"JAEGER_VERSION\s*=\s*(\{.*?\})\s*;", re.DOTALL)
 
 
+def blackbox_version(metrics_text: str) -> str | None:
+    """The exporter's version, from the ``blackbox_exporter_build_info`` series of its own /metrics.
+
+    >>> blackbox_version('blackbox_exporter_build_info{branch="",goversion="go1.19",version="0.23.0"} 1')
+    '0.23.0'
+    """
+    for line in metrics_text.splitlines():
+        if line.startswith("blackbox_exporter_build_info{"):
+            for pair in line[line.index("{") + 1 : line.rindex("}")].split(","):
+                key, _, value = pair.partition("=")
+                if key.strip() == "version":
+                    return value.strip().strip('"') or None
+    return None
+
+
 def _float(text: Any) -> float | None:
     try:
         value = float(text)
@@ -357,6 +372,21 @@ def _frame_series(frame: dict[str, Any]) -> list[SeriesData]:
     return out
 
 
+class BlackboxClient:
+    """The blackbox exporter's own endpoints (its probes are Prometheus's to scrape): only its version."""
+
+    def __init__(self, base_url: str, timeout_s: float = 5.0) -> None:
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s)
+
+    def version(self) -> str | None:
+        """The version in the exporter's ``blackbox_exporter_build_info`` series, e.g. ``0.23.0``."""
+        response = _http("blackbox", self._http.request, "GET", "/metrics")
+        return blackbox_version(response.text) if response.status_code == 200 else None
+
+    def close(self) -> None:
+        self._http.close()
+
+
 class GrafanaClient:
     """Grafana's HTTP API: run a panel's query through Grafana itself (``/api/ds/query``), as the panel would."""
 
@@ -424,3 +454,7 @@ class GrafanaClient:
 def _looks_like_query_error(error: str) -> bool:
     """An error text of a refused query (older Grafana sends no status): Prometheus's bad_data/execution."""
     return any(word in error for word in ("bad_data", "parse error", "execution", "invalid parameter"))
+
+
+# Any of the clients above, as a stack holds them (one per running component).
+Client = PrometheusClient | AlertmanagerClient | JaegerClient | GrafanaClient | BlackboxClient

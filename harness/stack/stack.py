@@ -14,8 +14,15 @@ from harness import interrupt
 from harness.errors import InputError, StackError
 from harness.proc import log_tail
 from harness.promql.promtool import check_rule_files, find_promtool
-from harness.stack import blackbox, teardown
-from harness.stack.clients import AlertmanagerClient, GrafanaClient, JaegerClient, PrometheusClient
+from harness.stack import teardown
+from harness.stack.clients import (
+    AlertmanagerClient,
+    BlackboxClient,
+    Client,
+    GrafanaClient,
+    JaegerClient,
+    PrometheusClient,
+)
 from harness.stack.containers import ContainerProvider
 from harness.stack.launch import READINESS, START_ORDER, Launch, Wiring, build_launch, grafana_dashboards
 from harness.stack.processes import ProcessProvider
@@ -79,7 +86,7 @@ class Stack:
         # What each running program says it is ("3.16.0"; "unknown" when it would not say), for the reports.
         self.versions: dict[str, str] = {}
         # One client per component, reused and closed with the stack (a client per access leaked sockets).
-        self._clients: dict[Component, PrometheusClient | AlertmanagerClient | JaegerClient | GrafanaClient] = {}
+        self._clients: dict[Component, Client] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> Stack:
@@ -124,7 +131,7 @@ class Stack:
             Component.ALERTMANAGER: lambda: self.alertmanager,
             Component.JAEGER: lambda: self.jaeger,
             Component.GRAFANA: lambda: self.grafana,
-            Component.BLACKBOX: lambda: _BlackboxVersion(self.url(Component.BLACKBOX)),
+            Component.BLACKBOX: lambda: self.blackbox,
         }
         try:
             return str(clients[component]().version() or "unknown")
@@ -326,6 +333,11 @@ class Stack:
         return self._client(Component.JAEGER, lambda: JaegerClient(url))  # type: ignore[no-any-return]
 
     @property
+    def blackbox(self) -> BlackboxClient:
+        url = self.url(Component.BLACKBOX)
+        return self._client(Component.BLACKBOX, lambda: BlackboxClient(url))  # type: ignore[no-any-return]
+
+    @property
     def grafana(self) -> GrafanaClient:
         url, password = self.url(Component.GRAFANA), self.grafana_password or ""
         return self._client(Component.GRAFANA, lambda: GrafanaClient(url, password))  # type: ignore[no-any-return]
@@ -348,16 +360,3 @@ def _last_meaningful(logs: str) -> str:
     lines = [line for line in logs.splitlines() if line.strip()]
     errors = [line for line in lines if "err" in line.lower() or "fatal" in line.lower()]
     return (errors or lines or ["(no output)"])[-1].strip()[:400]
-
-
-class _BlackboxVersion:
-    """The blackbox exporter has no client here: its version is a series of its own /metrics."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-
-    def version(self) -> str | None:
-        try:
-            return blackbox.version(httpx.get(f"{self._url}/metrics", timeout=5).text)
-        except httpx.HTTPError:
-            return None

@@ -3,8 +3,6 @@ Prometheus sees ``probe_success`` go from 1 to 0 when the stub's ``down`` fault 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,20 +10,12 @@ import pytest
 from harness.stack import Component, PrometheusSettings, Stack, StackSpec
 from harness.stack.spec import Probe
 from harness.stub.process import StubProcess
+from tests.live.conftest import wait_for
 
 pytestmark = pytest.mark.live
 
 # As a drill compressed x30 scrapes: every 0.5 s, with a 0.5 s scrape timeout the exporter must leave room in.
 FAST = PrometheusSettings(scrape_interval_s=0.5, evaluation_interval_s=0.5, lookback_delta_s=5)
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 def test_probe_success_follows_the_down_fault(provider: str, tmp_path: Path, no_leaks: None) -> None:
@@ -40,12 +30,12 @@ def test_probe_success_follows_the_down_fault(provider: str, tmp_path: Path, no_
         with Stack(spec) as stack:
             prometheus = stack.prometheus
             up = f'probe_success{{job="blackbox",lane="a",instance="{stub.url}/health"}}'
-            wait_for(lambda: prometheus.query_value(up) == 1, "probe_success 1 while the stub is up")
+            wait_for(lambda: prometheus.query_value(up) == 1, 20, "probe_success 1 while the stub is up")
             assert prometheus.query_value('probe_http_status_code{job="blackbox"}') == 200
             stub.control.set([{"kind": "down"}])
-            wait_for(lambda: prometheus.query_value(up) == 0, "probe_success 0 under the down fault")
+            wait_for(lambda: prometheus.query_value(up) == 0, 20, "probe_success 0 under the down fault")
             assert prometheus.query_value('probe_http_status_code{job="blackbox"}') == 503
             # The exporter itself stays up: it is the probe that fails, not the scrape.
             assert prometheus.query_value('up{job="blackbox"}') == 1
             stub.control.set([])
-            wait_for(lambda: prometheus.query_value(up) == 1, "probe_success 1 again after the fault")
+            wait_for(lambda: prometheus.query_value(up) == 1, 20, "probe_success 1 again after the fault")

@@ -13,6 +13,14 @@ from harness.stack.launch import STANDARD_PORTS, Wiring, build_launch
 from harness.stack.render import prom_duration, render_alertmanager, render_jaeger, render_prometheus
 from harness.stack.spec import Component, Probe, PrometheusSettings, ScrapeTarget, StackSpec, image_for
 
+# The containers provider's wiring on a bridge network: components by alias, the host through its gateway.
+BRIDGE = Wiring(
+    "0.0.0.0",
+    STANDARD_PORTS,
+    lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}",
+    lambda a: "host.docker.internal:" + a.rsplit(":", 1)[1],
+)
+
 
 def test_prom_duration_keeps_milliseconds() -> None:
     assert [prom_duration(s) for s in (600, 20, 1.5, 0.333)] == ["600s", "20s", "1500ms", "333ms"]
@@ -66,12 +74,7 @@ def test_bridge_wiring_uses_aliases_and_host_gateway(tmp_path) -> None:
     rules = tmp_path / "a.yml"
     rules.write_text("groups: []\n")
     spec = StackSpec(scrape_targets=[ScrapeTarget("stub", "127.0.0.1:8000")], rule_files=[rules])
-    wiring = Wiring(
-        "0.0.0.0",
-        STANDARD_PORTS,
-        lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}",
-        lambda a: "host.docker.internal:" + a.rsplit(":", 1)[1],
-    )
+    wiring = BRIDGE
     launch = build_launch(Component.PROMETHEUS, spec, wiring, "/etc/prometheus", "/prometheus")
     config = yaml.safe_load(launch.files["/etc/prometheus/prometheus.yml"])
     assert config["scrape_configs"][0]["static_configs"][0]["targets"] == ["host.docker.internal:8000"]
@@ -177,13 +180,7 @@ def test_blackbox_probes_are_a_scrape_job_through_the_exporter(tmp_path: Path) -
         scrape_targets=[ScrapeTarget("app", "127.0.0.1:8000")],
         probes=[Probe("http://127.0.0.1:8000/health", {"lane": "a"})],
     )
-    bridge = Wiring(
-        "0.0.0.0",
-        STANDARD_PORTS,
-        lambda c, p: f"{c.value}:{STANDARD_PORTS[c][p]}",
-        lambda a: "host.docker.internal:" + a.rsplit(":", 1)[1],
-    )
-    prometheus = build_launch(Component.PROMETHEUS, spec, bridge, "/etc/prometheus", "/prometheus")
+    prometheus = build_launch(Component.PROMETHEUS, spec, BRIDGE, "/etc/prometheus", "/prometheus")
     app, probes = yaml.safe_load(prometheus.files["/etc/prometheus/prometheus.yml"])["scrape_configs"]
     assert app["job_name"] == "app" and probes["job_name"] == "blackbox"
     # The container reaches the host's loopback through the gateway; the exporter by its network alias.
@@ -191,7 +188,7 @@ def test_blackbox_probes_are_a_scrape_job_through_the_exporter(tmp_path: Path) -
         {"targets": ["http://host.docker.internal:8000/health"], "labels": {"lane": "a"}}
     ]
     assert probes["relabel_configs"][-1] == {"target_label": "__address__", "replacement": "blackbox:9115"}
-    exporter = build_launch(Component.BLACKBOX, spec, bridge, "/etc/blackbox_exporter", "/tmp/bb")
+    exporter = build_launch(Component.BLACKBOX, spec, BRIDGE, "/etc/blackbox_exporter", "/tmp/bb")
     config = yaml.safe_load(exporter.files["/etc/blackbox_exporter/config.yml"])
     assert config["modules"]["http_2xx"]["prober"] == "http"
     assert "--web.listen-address=0.0.0.0:9115" in exporter.args
