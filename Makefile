@@ -20,7 +20,7 @@ demo: setup
 test: setup lint
 	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider -n 2 tests/unit harness \
 		--doctest-modules --ignore=harness/load/shape.py
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider tests/browser tests/live tests/reliability
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider --durations=15 tests/browser tests/live tests/reliability
 
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit
