@@ -44,7 +44,10 @@ class StubControl:
 
     def __init__(self, base_url: str, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(base_url=f"{self.base_url}/_firedrill", timeout=timeout)
+        # A fresh connection per call: calls come once a phase, and a kept one goes idle past the stub's keep-alive
+        # (uvicorn's 5 s), so a phase of about 5 s sent its PUT down a socket the stub was closing (reset by peer).
+        no_reuse = httpx.Limits(max_keepalive_connections=0)
+        self._client = httpx.Client(base_url=f"{self.base_url}/_firedrill", timeout=timeout, limits=no_reuse)
 
     def _call(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
         try:
