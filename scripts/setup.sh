@@ -230,7 +230,15 @@ start_dockerd() {
   fi
   say "starting dockerd (vfs storage, no bridge, no iptables; log: $DOCKERD_LOG)"
   # setsid: the daemon outlives this script and is not in make's process group (Ctrl-C on make spares it).
-  setsid nohup dockerd --storage-driver=vfs --bridge=none --iptables=false >"$DOCKERD_LOG" 2>&1 < /dev/null &
+  # Its subshell first closes every descriptor it inherited above 2: a daemon that kept the caller's lock file
+  # (`flock LOCK make test`) would hold that lock until it stops.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec setsid nohup dockerd --storage-driver=vfs --bridge=none --iptables=false >"$DOCKERD_LOG" 2>&1 </dev/null
+  ) &
   local _
   for _ in $(seq 1 120); do docker_answers && return 0; sleep 0.5; done
   say "dockerd did not answer within 60s; its log: $DOCKERD_LOG"
