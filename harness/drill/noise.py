@@ -28,8 +28,11 @@ from harness.drill.compress import AlertRuleInfo, CompressionNote
 from harness.drill.model import Phase
 from harness.promql.duration import human_duration, td_seconds
 from harness.promql.expr import PromQLPrinter
+from harness.promql.walk import descendants
 from harness.stack.clients import PrometheusClient, QueryRejected
-from harness.stub.faults import hit_fraction
+from harness.stub.fault_targets import exposes, fed_families
+from harness.stub.faults import AnyFault, hit_fraction
+from harness.stub.profile import Profile
 
 # How many standard errors the fault's fraction must stand from the threshold for the ratio not to flap.
 Z = 3.0
@@ -49,19 +52,8 @@ class RatioRule:
 
 def _range_s(node: pp.Expr) -> float | None:
     """The range of the first range selector inside ``node`` (seconds)."""
-    if isinstance(node, pp.MatrixSelector):
-        return td_seconds(node.range)
-    for name in ("expr", "lhs", "rhs"):
-        child = getattr(node, name, None)
-        if isinstance(child, pp.Expr):
-            found = _range_s(child)
-            if found:
-                return found
-    for child in getattr(node, "args", None) or []:
-        found = _range_s(child)
-        if found:
-            return found
-    return None
+    ranges = [td_seconds(n.range) for n in descendants(node) if isinstance(n, pp.MatrixSelector)]
+    return next((r for r in ranges if r), None)
 
 
 def ratio_rules(rules: list[AlertRuleInfo]) -> list[RatioRule]:
@@ -123,7 +115,7 @@ def measure_event_rates(
     prometheus: PrometheusClient, rules: list[AlertRuleInfo], phase: Phase
 ) -> list[tuple[Phase, RatioRule, float]]:
     """Each ratio rule's denominator (events/s) as the load drove it, read at the end of a faulty phase."""
-    if hit_fraction(list(phase.faults)) is None:
+    if not any(hit_fraction([fault]) is not None for fault in phase.faults):
         return []
     measured = []
     for rule in ratio_rules(rules):
@@ -144,16 +136,49 @@ def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
 
 
-def noise_notes(measured: list[tuple[Phase, RatioRule, float]], k: float) -> list[CompressionNote]:
+def noise_notes(
+    measured: list[tuple[Phase, RatioRule, float]], k: float, profile: Profile | None = None
+) -> list[CompressionNote]:
     """The warnings for what :func:`measure_event_rates` found."""
     notes = []
     for phase, rule, rate in measured:
         if not _at_stake(phase, rule.alert):
             continue
-        note = noise_note(rule, k, hit_fraction(list(phase.faults)) or 0.0, rate, phase.name)
+        fraction = rule_fraction(rule, list(phase.faults), profile)
+        note = noise_note(rule, k, fraction, rate, phase.name) if fraction is not None else None
         if note is not None:
             notes.append(note)
     return notes
+
+
+def rule_fraction(rule: RatioRule, faults: list[AnyFault], profile: Profile | None) -> float | None:
+    """The fraction the phase's faults give this rule's ratio: with the stub's profile, that of the faults that
+    feed a family the rule reads (a phase may fail 2% of conversations and 5% of one tool's calls: the tool rule
+    sees 5%); without one (a URL target), the faults' common fraction. None when no fault's fraction reaches it.
+
+    Example:
+        >>> from harness.stub.faults import parse_fault
+        >>> from harness.stub.profile import load_profile
+        >>> faults = [parse_fault({"kind": "error", "operation": "handle_message", "rate": 0.02}),
+        ...           parse_fault({"kind": "error", "event": "tool_call", "rate": 0.05})]
+        >>> tools = RatioRule("FteToolCallFailures", ">", 0.1, "sum(rate(fte_agent_tool_calls_total[10s]))", 10.0,
+        ...                   'sum(rate(fte_agent_tool_calls_total{status="error"}[10s])) / '
+        ...                   'sum(rate(fte_agent_tool_calls_total[10s]))')
+        >>> fte = load_profile("fixtures/cs-fte/profile.yaml")
+        >>> rule_fraction(tools, faults, fte), rule_fraction(tools, faults, None)
+        (0.05, None)
+    """
+    if profile is None or not rule.value_expr:
+        return hit_fraction(faults)
+    try:
+        samples = {
+            n.name for n in descendants(pp.parse(rule.value_expr)) if isinstance(n, pp.VectorSelector) and n.name
+        }
+    except Exception:  # an expression promql-parser cannot read: as without a profile
+        return hit_fraction(faults)
+    feeding = [fault for fault in faults if any(exposes(family, sample) for family in fed_families(fault, profile)
+                                                for sample in samples)]  # fmt: skip
+    return hit_fraction(feeding)
 
 
 def _at_stake(phase: Phase, alert: str) -> bool:

@@ -325,7 +325,7 @@ class Drill:
             self.event_rates += measure_event_rates(self.stack.prometheus, self.rules_info, phase)
 
     def _noise_notes(self) -> list[CompressionNote]:
-        notes = noise_notes(self.event_rates, self.scenario.compress)
+        notes = noise_notes(self.event_rates, self.scenario.compress, self.profile)
         self.options.messages += [f"{self.scenario.name}: warning: {note.message}" for note in notes]
         return notes
 

@@ -21,7 +21,6 @@ from harness.errors import InputError
 from harness.lint.checks import dashboard_datasource, dashboard_inputs, dashboard_variable, promql_syntax
 from harness.lint.model import Finding, Query, Severity, TextSpan
 from harness.lint.source import display_path, read_text
-from harness.lint.walk import locate_parse_error
 from harness.promql.dashboards import (
     Dashboard,
     builtin_variables,
@@ -30,6 +29,7 @@ from harness.promql.dashboards import (
     substitute,
     template_defaults,
 )
+from harness.promql.walk import locate_parse_error
 
 _EXPR = re.compile(r'"expr"\s*:\s*("(?:[^"\\]|\\.)*")')
 _LEFTOVER_VAR = re.compile(r"\$\{(\w+)[^}]*\}|\[\[(\w+)[^\]]*\]\]|\$(\w+)")

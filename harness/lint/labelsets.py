@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import promql_parser as pp
 
-from harness.lint.walk import is_scalar
 from harness.promql.expr import unparen
+from harness.promql.walk import is_scalar
 
 _NO_LABELS = frozenset({"time", "vector", "scalar", "pi"})
 _LABEL_ADDING = frozenset({"label_replace", "label_join"})

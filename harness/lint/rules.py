@@ -19,9 +19,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from harness.lint.checks import alerts_template, promql_syntax, rules_promtool, rules_shape
 from harness.lint.model import Finding, Query, Rule
 from harness.lint.source import YamlSource
-from harness.lint.walk import locate_parse_error
 from harness.promql.duration import Duration, duration_value
 from harness.promql.promtool import find_promtool, promtool_problem
+from harness.promql.walk import locate_parse_error
 from harness.yamlsrc import problems_from_validation
 
 

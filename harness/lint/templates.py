@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.lint.model import Finding, Query, Rule, Severity, TextSpan
-from harness.lint.walk import LabelsOf, output_labels
+from harness.promql.walk import LabelsOf, output_labels
 
 GO_FUNCS = frozenset(
     {

@@ -15,10 +15,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from harness.stub.faults import AnyFault, BacklogFault, ErrorFault, GaugeFault, LatencyFault, ShiftFault
+from harness.stub.faults import AnyFault, BacklogFault, ErrorFault, EventFault, GaugeFault, LatencyFault, ShiftFault
 from harness.stub.profile import Profile, Service
 from harness.stub.profile.dist import Distribution
-from harness.stub.profile.metrics import ValueSource
+from harness.stub.profile.metrics import EventSource, FamilySpec, RequestSource, ValueSource
+
+# The sample names a family exposes beyond its own (prometheus_client's counter, histogram and summary suffixes).
+_SAMPLE_SUFFIXES = ("", "_total", "_count", "_sum", "_bucket")
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
@@ -88,6 +91,34 @@ def _match(fault: AnyFault, profile: Profile, services: list[Service]) -> list[t
             problems.append(("match", f"{label}={value!r} is not a value of its pool ({_pool_text(pool)}); "
                              f"{_hint(value, pool)}"))  # fmt: skip
     return problems
+
+
+def fed_families(fault: AnyFault, profile: Profile) -> list[FamilySpec]:
+    """The metric families whose counts the fault's fraction changes: a failing or added event's families
+    (source ``{event: E}``), a failing operation's request families; none for the other kinds.
+
+    Example:
+        >>> from harness.stub.faults import parse_fault
+        >>> from harness.stub.profile import load_profile
+        >>> tool = parse_fault({"kind": "error", "event": "tool_call", "rate": 0.05})
+        >>> [f.name for f in fed_families(tool, load_profile("fixtures/cs-fte/profile.yaml"))]
+        ['fte_agent_tool_calls_total']
+    """
+    if not isinstance(fault, ErrorFault | EventFault):
+        return []
+    services = [s for s in profile.services if fault.service in (None, s.name)]
+    families = [family for service in services for family in service.metrics]
+    if fault.event is not None:
+        return [f for f in families if isinstance(f.source, EventSource) and f.source.event == fault.event]
+    operation = fault.operation
+    return [f for f in families if isinstance(f.source, RequestSource)
+            and (operation is None or not f.source.operations or operation in f.source.operations)]  # fmt: skip
+
+
+def exposes(family: FamilySpec, sample: str) -> bool:
+    """Whether ``sample`` is one of the family's sample names (``x_total`` of counter ``x``, ``h_bucket``...)."""
+    base = family.name.removesuffix("_total") if family.type == "counter" else family.name
+    return any(sample == base + suffix for suffix in _SAMPLE_SUFFIXES)
 
 
 def _pool_text(pool: list[str]) -> str:

@@ -48,3 +48,31 @@ def test_a_fault_on_the_threshold_warns_at_any_factor() -> None:
     rule = RatioRule("A", ">", 0.1, "sum(rate(t[10s]))", 10.0)
     note = noise_note(rule, k=30, fraction=0.1, events_per_s=20, phase="failing")
     assert note is not None and "exactly its 0.1 threshold" in note.message and "move the fault away" in note.message
+
+
+FTE_RULES = Path(__file__).resolve().parents[2] / "fixtures" / "cs-fte" / "fte_alerting_rules.yml"
+
+
+def test_a_phase_of_many_faults_warns_on_the_rule_a_fault_near_its_threshold_feeds() -> None:
+    """cs-fte's below-threshold phase as it first was: 2% of conversations fail (threshold 5%) and 5% of one
+    tool's calls (threshold 10%). The faults disagree on one fraction, so the phase once had no noise check; the
+    tool rule crossed 10% in CI. Each rule now reads the fraction of the faults that feed its own families."""
+    from harness.drill.model import load_scenario
+    from harness.drill.noise import noise_notes
+    from harness.stub.faults import parse_fault
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "cs-fte" / "below-threshold.yaml")
+    phase = scenario.phase("mild-trouble")
+    faults = [parse_fault({"kind": "error", "operation": "handle_message", "rate": 0.02, "status": 503}),
+              parse_fault({"kind": "error", "event": "tool_call", "match": {"tool": "search_knowledge_base"},
+                           "rate": 0.05, "status": 429})]  # fmt: skip
+    phase = phase.model_copy(update={"faults": faults})
+    rules = {r.alert: r for r in ratio_rules(compress_rule_file(FTE_RULES, 30).alerts)}
+    measured = [(phase, rules["FteToolCallFailures"], 15.0), (phase, rules["FteHighErrorRate"], 100.0)]
+    notes = noise_notes(measured, 30, scenario.profile())
+    assert [n.rule for n in notes] == ["FteToolCallFailures"]
+    assert "a fault of 5.0%" in notes[0].message
+    # The 3% the drill now fails stands clear at the same load; without the profile no fraction is common.
+    clear = phase.model_copy(update={"faults": [faults[0], faults[1].model_copy(update={"rate": 0.03})]})
+    assert noise_notes([(clear, rules["FteToolCallFailures"], 15.0)], 30, scenario.profile()) == []
+    assert noise_notes(measured, 30, None) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from harness.lint.checks.alerts_comparison import has_bool, has_condition
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.model import Finding, Query, Rule
-from harness.lint.walk import find_token
+from harness.promql.walk import find_token
 
 ID = "alerts/bool"
 

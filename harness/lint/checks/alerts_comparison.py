@@ -7,8 +7,8 @@ import promql_parser as pp
 
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.model import Finding, Query, Rule
-from harness.lint.walk import is_scalar
 from harness.promql.expr import unparen
+from harness.promql.walk import is_scalar
 
 ID = "alerts/comparison"
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})

@@ -12,7 +12,7 @@ from harness.lint.checks.base import Check
 from harness.lint.model import Finding
 from harness.lint.routes import static_labels
 from harness.lint.scenario import DrillContext
-from harness.lint.walk import output_labels
+from harness.promql.walk import output_labels
 
 ID = "drill/receiver"
 

@@ -17,9 +17,9 @@ import promql_parser as pp
 from harness.lint.checks.base import Check
 from harness.lint.model import Finding, Rule
 from harness.lint.scenario import DrillContext
-from harness.lint.walk import selections
 from harness.promql.duration import human_duration
 from harness.promql.expr import format_number, top_level_comparison, unparen
+from harness.promql.walk import selections
 from harness.stub.faults import hit_fraction as fault_rate
 
 ID = "drill/window-fill"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.contract import ALERT_SERIES
 from harness.lint.model import Finding, Query
-from harness.lint.walk import find_token, selections
+from harness.promql.walk import find_token, selections
 
 ID = "promql/counter"
 # Calls and aggregations under which a raw counter is fine: they do not compare its ever-growing value.

@@ -9,7 +9,7 @@ import promql_parser as pp
 
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.model import Finding, Query
-from harness.lint.walk import Selection, calls, find_token, output_labels, selections
+from harness.promql.walk import Selection, calls, find_token, output_labels, selections
 
 ID = "promql/histogram"
 

@@ -12,7 +12,7 @@ import promql_parser as pp
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.labelsets import matching_labels
 from harness.lint.model import Finding, Query
-from harness.lint.walk import descendants, find_token, is_scalar
+from harness.promql.walk import descendants, find_token, is_scalar
 
 ID = "promql/impossible"
 

@@ -16,7 +16,7 @@ from harness.lint.exposition import TARGET_LABELS
 from harness.lint.labelsets import label_set
 from harness.lint.model import Finding, Query, Severity
 from harness.lint.names import matcher_text, matches_empty, names
-from harness.lint.walk import descendants, find_token, output_labels, selections
+from harness.promql.walk import descendants, find_token, output_labels, selections
 
 ID = "promql/label"
 

@@ -16,7 +16,7 @@ from harness.lint.contract import ALERT_SERIES, matches
 from harness.lint.exposition import TARGET_LABELS
 from harness.lint.model import Finding, Query
 from harness.lint.names import matcher_text, matches_empty, names
-from harness.lint.walk import find_token, selections
+from harness.promql.walk import find_token, selections
 
 ID = "promql/label-value"
 

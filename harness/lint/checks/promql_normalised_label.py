@@ -10,8 +10,8 @@ import promql_parser as pp
 
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.model import Finding, Query
-from harness.lint.walk import find_token, selections
 from harness.promql.v3 import FLOAT_LABELS, normalised_float
+from harness.promql.walk import find_token, selections
 
 ID = "promql/normalised-label"
 _OPS = ((pp.MatchOp.Equal, "="), (pp.MatchOp.NotEqual, "!="), (pp.MatchOp.Re, "=~"), (pp.MatchOp.NotRe, "!~"))

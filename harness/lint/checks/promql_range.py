@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.model import Finding, Query
-from harness.lint.walk import TWO_SAMPLE_FUNCS, find_token, selections
 from harness.promql.duration import format_duration
+from harness.promql.walk import TWO_SAMPLE_FUNCS, find_token, selections
 
 ID = "promql/range"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.contract import ALERT_SERIES
 from harness.lint.model import Finding, Query
-from harness.lint.walk import find_token, selections
+from harness.promql.walk import find_token, selections
 
 ID = "promql/rate"
 COUNTER_ONLY = frozenset({"rate", "irate", "increase"})

@@ -8,8 +8,8 @@ import promql_parser as pp
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.checks.promql_rate import COUNTER_ONLY
 from harness.lint.model import Finding, Query
-from harness.lint.walk import descendants, find_token, selections
 from harness.promql.expr import PromQLPrinter, unparen
+from harness.promql.walk import descendants, find_token, selections
 
 ID = "promql/rate-sum"
 _SUMS = frozenset({"sum", "avg", "min", "max", "count"})

@@ -6,7 +6,7 @@ from harness.lint.checks.base import Check, LintContext
 from harness.lint.contract import ALERT_SERIES, View
 from harness.lint.model import Finding, Query
 from harness.lint.names import did_you_mean
-from harness.lint.walk import find_token, selections
+from harness.promql.walk import find_token, selections
 
 ID = "promql/series"
 _UNITS = frozenset({"seconds", "ms", "milliseconds", "bytes", "kilobytes", "megabytes", "percent", "ratio"})

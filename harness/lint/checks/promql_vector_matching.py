@@ -14,7 +14,7 @@ from harness.lint.checks.base import Check, LintContext
 from harness.lint.labelsets import LabelSet, matching_labels
 from harness.lint.model import Finding, Query
 from harness.lint.names import names
-from harness.lint.walk import descendants, find_token, is_scalar
+from harness.promql.walk import descendants, find_token, is_scalar
 
 ID = "promql/vector-matching"
 

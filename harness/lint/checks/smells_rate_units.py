@@ -10,9 +10,9 @@ import promql_parser as pp
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.contract import Contract
 from harness.lint.model import Finding, Query, Rule
-from harness.lint.walk import PER_SECOND_FUNCS, find_token, selections
 from harness.promql.duration import format_duration
 from harness.promql.expr import format_number, top_level_comparison, unparen
+from harness.promql.walk import PER_SECOND_FUNCS, find_token, selections
 
 ID = "smells/rate-units"
 _PEELABLE_AGGS = frozenset({"sum", "max", "min", "avg"})

@@ -7,8 +7,8 @@ import promql_parser as pp
 
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.model import Finding, Query
-from harness.lint.walk import descendants, find_token, is_scalar, selections
 from harness.promql.expr import PromQLPrinter, unparen
+from harness.promql.walk import descendants, find_token, is_scalar, selections
 
 ID = "smells/self-ratio"
 

@@ -8,8 +8,8 @@ import promql_parser as pp
 from harness.lint.checks.base import Check, LintContext
 from harness.lint.contract import Contract
 from harness.lint.model import Finding, Query, Rule
-from harness.lint.walk import find_token, selections
 from harness.promql.expr import format_number, top_level_comparison, unparen
+from harness.promql.walk import find_token, selections
 
 ID = "smells/unreachable"
 _PERCENT_SUFFIXES = ("_percent", "_percentage", "_pct")
