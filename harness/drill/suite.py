@@ -50,12 +50,15 @@ class DrillRun:
 
 def run_suite(
     scenarios: Sequence[Scenario],
-    options: RunOptions,
+    options: RunOptions | Sequence[RunOptions],
     packing: Packing,
     pool: StackPool | None,
     stop_on_error: bool = True,
 ) -> list[DrillRun]:
     """Run every scenario as ``packing`` admits them; one DrillRun per scenario, in the given order.
+
+    ``options`` holds for every drill, or is one per scenario (drills on other programs, e.g. Prometheus 2, in
+    the same batch: a slot's stack that cannot serve the next drill is replaced).
 
     With ``pool`` None every drill starts and tears down a stack of its own (``--fresh-stack``). With
     ``stop_on_error``, a drill that raises (bad input found late, a bug) stops the others, as Ctrl-C does;
@@ -78,7 +81,8 @@ def run_suite(
                 for index in packing.to_start(waiting, list(running.values()), budget):
                     waiting.remove(index)
                     runs[index].started_s = time.monotonic() - origin
-                    running[executor.submit(_run_one, runs[index], options, pool)] = index
+                    chosen = options if isinstance(options, RunOptions) else options[index]
+                    running[executor.submit(_run_one, runs[index], chosen, pool)] = index
                 done, _ = wait(running, timeout=_WAIT_S, return_when=FIRST_COMPLETED)
                 for future in done:
                     run = runs[running.pop(future)]

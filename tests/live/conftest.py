@@ -11,9 +11,10 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from harness.drill.result import ScenarioResult
 from harness.stack.ports import free_port
-from tests.live.suites import NIGHTLY, SuiteResults, drills_to_run, run_in_order
+from tests.live.suites import NIGHTLY, BatchDrill, SuiteResults, run_batch, suite_drills
 
 _SUITES = pytest.StashKey[list[str]]()
+_BATCH = pytest.StashKey[list[BatchDrill]]()
 _NIGHTLY_LEFT = pytest.StashKey[int]()
 
 
@@ -30,8 +31,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=nightly)
             items[:] = [item for item in items if item not in nightly]
             config.stash[_NIGHTLY_LEFT] = len(nightly)
-    names = {getattr(getattr(item, "module", None), "SUITE_NAME", None) for item in items}
-    config.stash[_SUITES] = sorted(name for name in names if name)
+    modules = {item.module for item in items if isinstance(item, pytest.Function) and item.module is not None}
+    suites = sorted({name for module in modules if (name := getattr(module, "SUITE_NAME", None))})
+    listed = [drill for module in sorted(modules, key=lambda m: m.__name__)
+              for drill in getattr(module, "BATCH_DRILLS", [])]  # fmt: skip
+    config.stash[_SUITES] = suites
+    config.stash[_BATCH] = [drill for suite in suites for drill in suite_drills(suite)] + listed
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
@@ -41,14 +46,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 
 @pytest.fixture(scope="session")
-def suite_runs(request: pytest.FixtureRequest) -> dict[str, SuiteResults]:
-    """Every selected suite's drills in one packed batch; results by suite, then by drill file stem."""
-    suites = request.config.stash.get(_SUITES, [])
-    drills = [(suite, path) for suite in suites for path in drills_to_run(suite)]
-    ran: list[list[ScenarioResult]] = run_in_order([path for _, path in drills])
-    found = {suite: SuiteResults() for suite in suites}
-    for (suite, path), results in zip(drills, ran, strict=True):
-        found[suite][path.stem] = results
+def batch(request: pytest.FixtureRequest) -> dict[str, list[ScenarioResult]]:
+    """Every drill the selected tests read, in one packed batch; results by the drill's key."""
+    return run_batch(request.config.stash.get(_BATCH, []))
+
+
+@pytest.fixture(scope="session")
+def suite_runs(request: pytest.FixtureRequest, batch: dict[str, list[ScenarioResult]]) -> dict[str, SuiteResults]:
+    """Each selected suite's results by drill file stem (from the batch)."""
+    found = {suite: SuiteResults() for suite in request.config.stash.get(_SUITES, [])}
+    for key, results in batch.items():
+        suite, _, stem = key.partition("/")
+        if suite in found:
+            found[suite][stem] = results
     return found
 
 

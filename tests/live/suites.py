@@ -5,15 +5,18 @@ A drill tagged ``nightly`` runs only with FIREDRILL_NIGHTLY=1 (the nightly workf
 each seed suite's drills that fit the CI budget, the night runs them all. A test that needs a drill the push
 did not run is marked ``nightly`` and deselected on a push (tests/live/conftest.py).
 
-Every suite a test session selects runs in one packed batch (the ``suite_runs`` fixture of tests/live/conftest.py):
-the machine stays busy until the last drill ends, where suite after suite would each wait for its longest drill.
-A test module names its suite in ``SUITE_NAME``.
+Every drill a test session selects runs in one packed batch (the ``batch`` fixture of tests/live/conftest.py): the
+machine stays busy until the last drill ends, where module after module would each wait for its longest drill. A
+test module names its suite in ``SUITE_NAME`` (all its drills join the batch), or lists the drills it reads in
+``BATCH_DRILLS``.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from harness import interrupt
 from harness.drill.model import load_scenario
@@ -25,6 +28,22 @@ from harness.stack.shared import StackPool
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 NIGHTLY = os.environ.get("FIREDRILL_NIGHTLY") == "1"
+
+
+@dataclass(frozen=True)
+class BatchDrill:
+    """A drill of the session's batch, and the key its tests read its results by. ``major``: on that Prometheus
+    major's programs (else the newest); ``stack: auto``: on containers of the offline images where Docker answers."""
+
+    key: str
+    path: Path
+    major: int | None = None
+    stack: Literal["processes", "auto"] = "processes"
+
+
+def suite_drills(suite: str) -> list[BatchDrill]:
+    """The suite's drills this session runs, keyed ``SUITE/STEM``."""
+    return [BatchDrill(f"{suite}/{path.stem}", path) for path in drills_to_run(suite)]
 
 
 def every_drill(suite: str) -> list[Path]:
@@ -44,18 +63,25 @@ class SuiteResults(dict[str, list[ScenarioResult]]):
         raise AssertionError(f"{drill}: not run in this session (a nightly drill? mark the test nightly)")
 
 
-def run_in_order(paths: list[Path], **options: object) -> list[list[ScenarioResult]]:
-    """Run the drills as `firedrill run` does by default; their results in the order of ``paths`` (drills of
-    several suites may share a name). An environment error raises."""
+def run_batch(drills: list[BatchDrill]) -> dict[str, list[ScenarioResult]]:
+    """Run the drills as `firedrill run` does by default (packed, a stack per slot); results by key. An
+    environment error raises."""
+    from tests.conftest import OFFLINE_IMAGES, docker_ready, programs_of_major
+
     interrupt.reset()
-    scenarios = [load_scenario(path) for path in paths]
+    containers = docker_ready() is None
+    options = [RunOptions(stack="processes" if drill.stack == "processes" or not containers else "auto",
+                          images=dict(OFFLINE_IMAGES) if drill.stack == "auto" and containers else {},
+                          binaries=programs_of_major(drill.major) if drill.major is not None else {})
+               for drill in drills]  # fmt: skip
+    scenarios = [load_scenario(drill.path) for drill in drills]
     packing = choose_packing(scenarios, "auto")
     print(f"packing: {packing.describe()}")
     with StackPool() as pool:
-        runs = run_suite(scenarios, RunOptions(stack="processes", **options), packing, pool)  # type: ignore[arg-type]
+        runs = run_suite(scenarios, options, packing, pool)
     print(f"ran {describe_runs(runs)}")
     raise_first_error(runs)
-    return [run.results for run in runs]
+    return {drill.key: run.results for drill, run in zip(drills, runs, strict=True)}
 
 
 def failures(results: list[ScenarioResult]) -> list[str]:

@@ -1,43 +1,35 @@
 """The drill engine on real programs: a correct rule passes, and each kind of broken rule fails with a reason.
 
-One drill (real Prometheus, Alertmanager, Jaeger, stub and Locust, compressed x30) carries every case, so the
-whole file costs one ~40 s run.
+One drill (real Prometheus, Alertmanager, Jaeger, stub and Locust, compressed x30) carries every case; it runs in
+the session's packed batch with the suites' drills.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from harness.drill.expectations import Verdict
-from harness.drill.model import load_scenario
 from harness.drill.result import ScenarioResult
-from harness.drill.run import RunOptions, run_scenario
-from tests.conftest import OFFLINE_IMAGES, docker_ready
+from tests.live.suites import BatchDrill
 
 pytestmark = pytest.mark.live
 
 DRILLS = Path(__file__).parent / "drills"
 
 
+# In the session's one packed batch (tests/live/conftest.py). The faulty drill runs on local processes; the lanes
+# drill on `auto`, which picks containers of the offline images where Docker answers (as in CI here), so the
+# engine is exercised on both providers.
+BATCH_DRILLS = [BatchDrill("engine/faulty", DRILLS / "faulty.yaml"),
+                BatchDrill("engine/lanes", DRILLS / "lanes.yaml", stack="auto")]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def drills() -> dict[str, list[ScenarioResult]]:
-    """The faulty-rules drill and the two-lane drill, run side by side in their own stacks."""
-    names = ["faulty", "lanes"]
-    # The faulty drill runs on local processes; the lanes drill on `auto`, which picks containers of the
-    # offline images where Docker answers (as in CI here), so the engine is exercised on both providers.
-    providers = {"faulty": "processes", "lanes": "auto"}
-    with pytest.MonkeyPatch.context() as env, ThreadPoolExecutor(max_workers=2) as pool:
-        if docker_ready() is None:
-            env.setenv("FIREDRILL_NETWORK", "host")
-            for component, image in OFFLINE_IMAGES.items():
-                env.setenv(f"FIREDRILL_IMAGE_{component.name}", image)
-        runs = pool.map(
-            lambda name: run_scenario(load_scenario(DRILLS / f"{name}.yaml"), RunOptions(stack=providers[name])), names
-        )
-        results = dict(zip(names, runs, strict=True))
+def drills(batch: dict[str, list[ScenarioResult]]) -> dict[str, list[ScenarioResult]]:
+    """The faulty-rules drill and the two-lane drill, by name."""
+    results = {name: batch[f"engine/{name}"] for name in ("faulty", "lanes")}
     for lane_results in results.values():
         for lane in lane_results:
             for phase in lane.phases:

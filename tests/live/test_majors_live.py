@@ -15,7 +15,7 @@ from harness.drill.model import load_scenario
 from harness.drill.result import ScenarioResult
 from harness.stack.spec import Component
 from tests.conftest import MAJORS, programs_of_major
-from tests.live.suites import NIGHTLY, drills_to_run, run_in_order
+from tests.live.suites import NIGHTLY, BatchDrill, drills_to_run
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
 
@@ -39,23 +39,18 @@ RUN_MAJORS = MAJORS if NIGHTLY else [major for major in MAJORS if major != 3]
 CASES = [(suite.name, major) for suite in sorted(p for p in SCENARIOS.iterdir() if p.is_dir()) for major in RUN_MAJORS]
 
 
-@pytest.fixture(scope="module")
-def results() -> dict[tuple[str, int], list[ScenarioResult]]:
-    """Each suite's drill on each major: per major, the drills packed as `firedrill run` packs them."""
-    found: dict[tuple[str, int], list[ScenarioResult]] = {}
-    suites = sorted({suite for suite, _ in CASES})
-    for major in RUN_MAJORS:
-        ran = run_in_order([drill_of(SCENARIOS / suite) for suite in suites], binaries=programs_of_major(major))
-        found |= {(suite, major): results for suite, results in zip(suites, ran, strict=True)}
-    return found
+# In the session's one packed batch (tests/live/conftest.py), beside the suites' drills on the newest.
+BATCH_DRILLS = [
+    BatchDrill(f"majors/{suite}/{major}", drill_of(SCENARIOS / suite), major=major) for suite, major in CASES
+]
 
 
 @pytest.mark.parametrize(("suite", "major"), CASES, ids=[f"{suite}-prometheus{major}" for suite, major in CASES])
 def test_one_drill_per_suite_passes_on_each_major(
-    suite: str, major: int, results: dict[tuple[str, int], list[ScenarioResult]]
+    suite: str, major: int, batch: dict[str, list[ScenarioResult]]
 ) -> None:
     binaries = programs_of_major(major)
-    for result in results[(suite, major)]:
+    for result in batch[f"majors/{suite}/{major}"]:
         assert result.error is None, result.error.message
         failures = [f"{p.phase}: {v.kind} {v.alert or ''}: {v.reason}" for p in result.phases for v in p.verdicts
                     if not v.passed]  # fmt: skip

@@ -101,30 +101,41 @@ class Run:
         return sorted(p.name for p in self.tmp.iterdir())
 
 
-@pytest.fixture
-def firedrill(tmp_path: Path) -> Iterator[Callable[..., Run]]:
-    """Start ``python -m harness ARGS`` with a private TMPDIR; every run is killed at the end if still alive."""
-    runs: list[Run] = []
+class Runs:
+    """Starts ``python -m harness ARGS`` runs, each with a private TMPDIR under ``tmp_path``; :meth:`end` kills
+    whatever of them and their children still runs."""
 
-    def start(*args: str, tmp: Path | None = None) -> Run:
-        private = tmp or tmp_path / f"tmp{len(runs)}"
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.runs: list[Run] = []
+
+    def start(self, *args: str, tmp: Path | None = None) -> Run:
+        private = tmp or self.tmp_path / f"tmp{len(self.runs)}"
         private.mkdir(exist_ok=True)
         env = {**os.environ, "TMPDIR": str(private), "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=REPO, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                 preexec_fn=sigint_as_in_a_terminal)  # fmt: skip
         run = Run(proc, private)
-        runs.append(run)
+        self.runs.append(run)
         return run
 
-    yield start
-    for run in runs:
-        if run.proc.poll() is None:
-            os.killpg(run.proc.pid, signal.SIGKILL)
-            run.proc.wait()
-        for pid, (started, _) in run.seen.items():
-            if started and process_start(pid) == started:
-                os.kill(pid, signal.SIGKILL)
+    def end(self) -> None:
+        for run in self.runs:
+            if run.proc.poll() is None:
+                os.killpg(run.proc.pid, signal.SIGKILL)
+                run.proc.wait()
+            for pid, (started, _) in run.seen.items():
+                if started and process_start(pid) == started:
+                    os.kill(pid, signal.SIGKILL)
 
 
-__all__ = ["Run", "descendants", "drill_file"]
+@pytest.fixture
+def firedrill(tmp_path: Path) -> Iterator[Callable[..., Run]]:
+    """Start ``python -m harness ARGS`` with a private TMPDIR; every run is killed at the end if still alive."""
+    runs = Runs(tmp_path)
+    yield runs.start
+    runs.end()
+
+
+__all__ = ["Run", "Runs", "descendants", "drill_file"]

@@ -86,13 +86,14 @@ def test_sink(firedrill: Callable[..., Run], stop: str) -> None:
 
 
 def test_run_normal_exit_error_and_sigterm(firedrill: Callable[..., Run], tmp_path: Path) -> None:
+    # The three at once: each waits on its own clock, and each run's children and temp dir are its own.
     ok = firedrill("run", str(drill_file(tmp_path, "quick", baseline="1m")), "--stack", "processes", "--quiet")
-    assert ok.finish(timeout=120)[0] == 0
-    clean(ok)
     bad = firedrill("run", str(drill_file(tmp_path, "bad", body="name: bad\ntarget: {profile: nope}\nphases: []\n")))
+    term = firedrill("run", str(drill_file(tmp_path, "term", baseline="30m")), "--stack", "processes", "--quiet")
     assert bad.finish(timeout=60)[0] == 2
     clean(bad)
-    term = firedrill("run", str(drill_file(tmp_path)), "--stack", "processes", "--quiet")
+    assert ok.finish(timeout=120)[0] == 0
+    clean(ok)
     term.wait_for(lambda procs: any("-m locust" in c for c in procs.values()), 90, "the load")
     os.kill(term.proc.pid, signal.SIGTERM)
     assert term.finish(timeout=30)[0] == 130

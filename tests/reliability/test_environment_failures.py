@@ -9,12 +9,13 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import Run, drill_file
+from tests.reliability.conftest import Run, Runs, drill_file
 
 pytestmark = pytest.mark.live
 
@@ -29,23 +30,51 @@ CHILDREN = [
 ]
 
 
-@pytest.mark.parametrize(("fragment", "component"), CHILDREN, ids=[c for _, c in CHILDREN])
-def test_a_child_killed_mid_drill_is_an_environment_error(
-    firedrill: Callable[..., Run], tmp_path: Path, fragment: str, component: str
-) -> None:
-    out = tmp_path / "report"
-    run = firedrill("run", str(drill_file(tmp_path)), "--stack", "processes", "--quiet", "--report", str(out))
-    run.wait_for(lambda procs: any("-m locust" in cmd for cmd in procs.values()), 90, "the load to start")
-    time.sleep(1.5)
-    os.kill(run.pid_of(fragment), signal.SIGKILL)
-    code, _, err = run.finish()
-    assert code == 2, err
-    report = json.loads((out / "report.json").read_text())
+@dataclass
+class Killed:
+    """What a run said after one of its children was killed."""
+
+    run: Run
+    code: int
+    err: str
+    report: Path
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Killed]]:
+    """One drill per child, all at once (each waits on its clock, not the machine), each with one child killed
+    mid-drill; by component."""
+    base = tmp_path_factory.mktemp("killed")
+    runs, found = Runs(base), {}
+    try:
+        started = []
+        for _, component in CHILDREN:
+            (base / component).mkdir()
+            out = base / component / "report"
+            args = ("run", str(drill_file(base / component)), "--stack", "processes", "--quiet", "--report", str(out))
+            started.append((runs.start(*args, tmp=base / component / "tmp"), out))
+        for (fragment, _), (run, _) in zip(CHILDREN, started, strict=True):
+            run.wait_for(lambda procs: any("-m locust" in cmd for cmd in procs.values()), 90, "the load to start")
+            time.sleep(1.5)
+            os.kill(run.pid_of(fragment), signal.SIGKILL)
+        for (_, component), (run, out) in zip(CHILDREN, started, strict=True):
+            code, _, err = run.finish()
+            found[component] = Killed(run, code, err, out / "report.json")
+        yield found
+    finally:
+        runs.end()
+
+
+@pytest.mark.parametrize("component", [c for _, c in CHILDREN])
+def test_a_child_killed_mid_drill_is_an_environment_error(killed: dict[str, Killed], component: str) -> None:
+    run = killed[component]
+    assert run.code == 2, run.err
+    report = json.loads(run.report.read_text())
     (scenario,) = report["scenarios"]
     assert report["verdict"] == "error" and scenario["verdict"] == "error"
     assert scenario["error"]["component"] == component, scenario["error"]
     assert scenario["phases"] == [] or all(not p["expectations"] for p in scenario["phases"])  # nothing judged
-    (line,) = [line for line in err.splitlines() if line.startswith("firedrill: error:")]
+    (line,) = [line for line in run.err.splitlines() if line.startswith("firedrill: error:")]
     assert f"{component}:" in line and "(no verdict)" in line
-    assert "Traceback" not in err
-    assert run.left_running() == [] and run.left_in_tmp() == []
+    assert "Traceback" not in run.err
+    assert run.run.left_running() == [] and run.run.left_in_tmp() == []
