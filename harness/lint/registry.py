@@ -23,6 +23,7 @@ from harness.lint.checks import (
     drill_fault_selector,
     drill_for_budget,
     drill_receiver,
+    drill_resolved_budget,
     drill_window_fill,
     promql_counter,
     promql_histogram,
@@ -86,6 +87,7 @@ CHECKS: tuple[Check, ...] = (
     drill_for_budget.CHECK,
     drill_window_fill.CHECK,
     drill_receiver.CHECK,
+    drill_resolved_budget.CHECK,
 )
 BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}
 
