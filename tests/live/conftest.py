@@ -19,7 +19,8 @@ _NIGHTLY_LEFT = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The suites whose tests were selected: their drills run together, once, at the first that needs them.
+    """The drills the selected tests read (their modules' suites and ``BATCH_DRILLS``): they run together, once,
+    in one packed batch, at the first test that needs them.
 
     A test marked ``nightly`` reads a drill only the nightly run drives (tests/live/suites.py): without
     FIREDRILL_NIGHTLY=1 it is deselected, not skipped, and the summary says how many and why.
