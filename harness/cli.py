@@ -41,11 +41,12 @@ def _stack_up(args: argparse.Namespace) -> int:
             print(f"  {name:<18} {url}{version}")
         print(f"  started: {', '.join(stack.idents())}", flush=True)
         deadline = time.monotonic() + args.hold if args.hold else None
-        print(
-            "stack is up; Ctrl-C tears it down" + (f" (or after {args.hold:.0f}s)" if args.hold else ""),
-            flush=True,
-        )
+        # Inside the try: a Ctrl-C that comes the moment "stack is up" is read is the orderly stop (exit 0) too.
         try:
+            print(
+                "stack is up; Ctrl-C tears it down" + (f" (or after {args.hold:.0f}s)" if args.hold else ""),
+                flush=True,
+            )
             while deadline is None or time.monotonic() < deadline:
                 time.sleep(0.2)
         except KeyboardInterrupt:
