@@ -25,6 +25,7 @@ from harness.drill.result import ScenarioResult
 from harness.drill.run import RunOptions
 from harness.drill.suite import describe_runs, raise_first_error, run_suite
 from harness.stack.shared import StackPool
+from tests.conftest import OFFLINE_IMAGES, docker_ready, programs_of_major
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 NIGHTLY = os.environ.get("FIREDRILL_NIGHTLY") == "1"
@@ -66,10 +67,9 @@ class SuiteResults(dict[str, list[ScenarioResult]]):
 def run_batch(drills: list[BatchDrill]) -> dict[str, list[ScenarioResult]]:
     """Run the drills as `firedrill run` does by default (packed, a stack per slot); results by key. An
     environment error raises."""
-    from tests.conftest import OFFLINE_IMAGES, docker_ready, programs_of_major
-
     interrupt.reset()
-    containers = docker_ready() is None
+    # Docker is asked only when a drill may use it.
+    containers = any(drill.stack == "auto" for drill in drills) and docker_ready() is None
     options = [RunOptions(stack="processes" if drill.stack == "processes" or not containers else "auto",
                           images=dict(OFFLINE_IMAGES) if drill.stack == "auto" and containers else {},
                           binaries=programs_of_major(drill.major) if drill.major is not None else {})
