@@ -25,6 +25,16 @@ OFFLINE_IMAGES = {
 }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for ``--dist loadgroup`` (make test's live run): the tests that read the packed batch of drills
+    (their module names ``SUITE_NAME`` or ``BATCH_DRILLS``, tests/live/suites.py) share one worker, which runs the
+    batch once; every other module is a group of its own, so its module-scoped fixtures run once too."""
+    for item in items:
+        module = getattr(item, "module", None)
+        batch = module is not None and (hasattr(module, "SUITE_NAME") or hasattr(module, "BATCH_DRILLS"))
+        item.add_marker(pytest.mark.xdist_group("batch" if batch else item.nodeid.split("::")[0]))
+
+
 # The Prometheus majors every suite must pass on: 3 (built by `make setup`) and Debian's 2.42 (with Alertmanager
 # 0.25, its companion package). The drills run the newest unless told otherwise.
 MAJORS = [3, 2]
@@ -87,7 +97,12 @@ def child_pids() -> set[int]:
 
 
 def container_ids() -> set[str]:
-    result = subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True)
+    """Containers this test process started (Testcontainers labels each with its process's session id): the
+    live run's other xdist workers start their own at the same time."""
+    from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
+
+    command = ["docker", "ps", "-aq", "--filter", f"label={LABEL_SESSION_ID}={SESSION_ID}"]
+    result = subprocess.run(command, capture_output=True, text=True)
     return set(result.stdout.split()) if result.returncode == 0 else set()
 
 

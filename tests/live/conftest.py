@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
@@ -38,6 +39,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
               for drill in getattr(module, "BATCH_DRILLS", [])]  # fmt: skip
     config.stash[_SUITES] = suites
     config.stash[_BATCH] = [drill for suite in suites for drill in suite_drills(suite)] + listed
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its controller prints the summary (pytest_testnodedown)
+        workeroutput["nightly_left"] = session.config.stash.get(_NIGHTLY_LEFT, 0)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: every worker deselects the same tests; keep the count once."""
+    node.config.stash[_NIGHTLY_LEFT] = getattr(node, "workeroutput", {}).get("nightly_left", 0)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from harness.drill.compress import compress_rule_file
-from harness.drill.noise import RatioRule, noise_note, ratio_rules
+from harness.drill.model import load_scenario
+from harness.drill.noise import RatioRule, noise_note, noise_notes, ratio_rules
+from harness.stub.faults import AnyFault, parse_fault
+from harness.stub.profile import load_profile
 
 ALERTS = Path(__file__).resolve().parents[2] / "fixtures" / "customerio" / "alerts.yml"
 
@@ -57,10 +60,6 @@ def test_a_phase_of_many_faults_warns_on_the_rule_a_fault_near_its_threshold_fee
     """cs-fte's below-threshold phase as it first was: 2% of conversations fail (threshold 5%) and 5% of one
     tool's calls (threshold 10%). The faults disagree on one fraction, so the phase once had no noise check; the
     tool rule crossed 10% in CI. Each rule now reads the fraction of the faults that feed its own families."""
-    from harness.drill.model import load_scenario
-    from harness.drill.noise import noise_notes
-    from harness.stub.faults import parse_fault
-
     scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "cs-fte" / "below-threshold.yaml")
     phase = scenario.phase("mild-trouble")
     faults = [parse_fault({"kind": "error", "operation": "handle_message", "rate": 0.02, "status": 503}),
@@ -76,3 +75,31 @@ def test_a_phase_of_many_faults_warns_on_the_rule_a_fault_near_its_threshold_fee
     clear = phase.model_copy(update={"faults": [faults[0], faults[1].model_copy(update={"rate": 0.03})]})
     assert noise_notes([(clear, rules["FteToolCallFailures"], 15.0)], 30, scenario.profile()) == []
     assert noise_notes(measured, 30, None) == []
+
+
+def test_a_phase_that_keeps_every_alert_silent_needs_four_standard_errors() -> None:
+    """seed 002's below-threshold as it was: 2% of orders/create webhooks failing against 5%, about 250 in the
+    x10 window: 3.4 standard errors, clear of 3, and its silence broke once in five runs. Silence breaks on any one
+    evaluation, so a phase that expects no alert to fire is held to 4."""
+    ratio = (
+        'sum(rate(tokpulse_webhook_processed_total{status="failed"}[30s])) / '
+        "sum(rate(tokpulse_webhook_processed_total[30s]))"
+    )
+    rule = RatioRule("TokPulseWebhookFailureRatio", ">", 0.05, "sum(rate(t[30s]))", 30.0, ratio)
+    assert noise_note(rule, k=10, fraction=0.02, events_per_s=250 / 30, phase="mild") is None
+    note = noise_note(rule, k=10, fraction=0.02, events_per_s=250 / 30, phase="mild", z=4)
+    assert note is not None and "3.4 standard errors away (it needs 4)" in note.message
+    # In the drill, the phase's faults feed the rule 2% (the profile says which feed its family); its 2% API
+    # errors and 20% of one store's calls refused do not.
+    root = Path(__file__).resolve().parents[2]
+    mild = load_scenario(root / "scenarios" / "tokpulse" / "below-threshold.yaml").phase("mild")
+    with_two_percent = mild.model_copy(update={"faults": [_webhook_fault(0.02), *mild.faults[1:]]})
+    profile = load_profile(root / "fixtures" / "tokpulse" / "profile.yaml")
+    notes = noise_notes([(with_two_percent, rule, 250 / 30)], k=10, profile=profile)
+    assert len(notes) == 1 and "(it needs 4)" in notes[0].message
+    assert noise_notes([(mild, rule, 250 / 30)], k=10, profile=profile) == []  # the drill's 1% now
+
+
+def _webhook_fault(rate: float) -> AnyFault:
+    return parse_fault({"kind": "error", "service": "tokpulse-jobs", "operation": "process_webhook",
+                        "match": {"topic": "orders/create"}, "rate": rate, "status": 502})  # fmt: skip
