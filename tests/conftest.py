@@ -25,6 +25,7 @@ OFFLINE_IMAGES = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Groups for ``--dist loadgroup`` (make test's live run): the tests that read the packed batch of drills
     (their module names ``SUITE_NAME`` or ``BATCH_DRILLS``, tests/live/suites.py) share one worker, which runs the
@@ -32,7 +33,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         module = getattr(item, "module", None)
         batch = module is not None and (hasattr(module, "SUITE_NAME") or hasattr(module, "BATCH_DRILLS"))
-        item.add_marker(pytest.mark.xdist_group("batch" if batch else item.nodeid.split("::")[0]))
+        item.add_marker(pytest.mark.xdist_group("batch" if batch else item.path.stem))
 
 
 # The Prometheus majors every suite must pass on: 3 (built by `make setup`) and Debian's 2.42 (with Alertmanager

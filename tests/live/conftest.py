@@ -62,6 +62,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 @pytest.fixture(scope="session")
 def batch(request: pytest.FixtureRequest) -> dict[str, list[ScenarioResult]]:
     """Every drill the selected tests read, in one packed batch; results by the drill's key."""
+    if request.config.getoption("dist", "no") == "loadgroup" and not request.node.nodeid.endswith("@batch"):
+        # Every worker would run the whole batch at once, each judging its drills on a machine three times busier.
+        pytest.fail("--dist loadgroup did not group the batch's tests on one worker (pytest 9.2 with pytest-xdist "
+                    "3.8 ignores groups, pytest-dev/pytest-xdist#1386): install pytest<9.2 (make setup)")  # fmt: skip
     return run_batch(request.config.stash.get(_BATCH, []))
 
 
