@@ -15,14 +15,14 @@ demo: setup
 	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \
 		--stack processes --report out/demo
 
-# Unit tests and docstring examples on both cores (harness/load/shape.py is Locust's, loaded only inside Locust);
-# then the live tests on three workers: one runs the packed batch of drills (tests/live/suites.py), which adapts
-# to the load beside it; the other two run the tests that start their own programs and mostly wait on them.
+# Every test in one session on three workers (tests/conftest.py): one runs the packed batch of live drills
+# (tests/live/suites.py), which adapts to the load beside it; the other two run the tests that start their own
+# programs and mostly wait on them, then the unit tests and docstring examples (harness/load/shape.py is Locust's,
+# loaded only inside Locust).
 test: setup lint
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider -n 2 tests/unit harness \
-		--doctest-modules --ignore=harness/load/shape.py
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider --durations=15 -n 3 --dist loadgroup \
-		tests/browser tests/live tests/reliability
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider --durations=15 \
+		-n 3 --dist loadgroup --no-loadscope-reorder --doctest-modules --ignore=harness/load/shape.py \
+		tests/unit harness tests/browser tests/live tests/reliability
 
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit

@@ -27,13 +27,32 @@ OFFLINE_IMAGES = {
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for ``--dist loadgroup`` (make test's live run): the tests that read the packed batch of drills
-    (their module names ``SUITE_NAME`` or ``BATCH_DRILLS``, tests/live/suites.py) share one worker, which runs the
-    batch once; every other module is a group of its own, so its module-scoped fixtures run once too."""
+    """Groups for ``--dist loadgroup`` (make test): the tests that read the packed batch of drills (their module
+    names ``SUITE_NAME`` or ``BATCH_DRILLS``, tests/live/suites.py) share one worker, which runs the batch once;
+    every other module is a group of its own, so its module-scoped fixtures run once too.
+
+    Under loadgroup the groups are handed out in collection order (make test passes ``--no-loadscope-reorder``):
+    the batch first, as it is the longest; the tests that start programs next; the unit tests and docstring
+    examples last, when the batch's tail has left the most room for their CPU.
+    """
     for item in items:
-        module = getattr(item, "module", None)
-        batch = module is not None and (hasattr(module, "SUITE_NAME") or hasattr(module, "BATCH_DRILLS"))
-        item.add_marker(pytest.mark.xdist_group("batch" if batch else item.path.stem))
+        item.add_marker(pytest.mark.xdist_group("batch" if _reads_the_batch(item) else item.path.stem))
+    if config.getoption("dist", "no") == "loadgroup":
+        items.sort(key=_turn)  # stable: a module's tests keep their order
+
+
+def _reads_the_batch(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    return module is not None and (hasattr(module, "SUITE_NAME") or hasattr(module, "BATCH_DRILLS"))
+
+
+def _turn(item: pytest.Item) -> int:
+    """0: reads the batch; 1: starts programs of its own (tests/live, reliability, browser); 2: unit tests and
+    docstring examples."""
+    here = Path(__file__).parent
+    if _reads_the_batch(item):
+        return 0
+    return 1 if here in item.path.parents and here / "unit" not in item.path.parents else 2
 
 
 # The Prometheus majors every suite must pass on: 3 (built by `make setup`) and Debian's 2.42 (with Alertmanager
