@@ -37,8 +37,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     for item in items:
         item.add_marker(pytest.mark.xdist_group("batch" if _reads_the_batch(item) else item.path.stem))
-    if config.getoption("dist", "no") == "loadgroup":
+    if under_loadgroup(config):
         items.sort(key=_turn)  # stable: a module's tests keep their order
+
+
+def under_loadgroup(config: pytest.Config) -> bool:
+    """Whether this is a worker of ``--dist loadgroup`` (xdist sets the worker's own ``dist`` to ``no``)."""
+    return bool(getattr(config.option, "loadgroup", False))
+
+
+@pytest.fixture(autouse=True)
+def _program_choice_stays_in_its_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``explicit_binaries`` exports the programs it checked (``FIREDRILL_<NAME>_BIN``) for the whole process. A
+    test that calls it must not leave its choice, often a fake, to the tests after it on the same worker: under
+    make test, live tests that start real programs."""
+    for name in ("PROMETHEUS", "ALERTMANAGER"):
+        variable = f"FIREDRILL_{name}_BIN"
+        monkeypatch.setenv(variable, os.environ.get(variable, ""))  # the undo restores the value, or its absence
+        if not os.environ[variable]:
+            monkeypatch.delenv(variable)
 
 
 def _reads_the_batch(item: pytest.Item) -> bool:

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from harness.drill.result import ScenarioResult
 from harness.stack.ports import free_port
+from tests.conftest import under_loadgroup
 from tests.live.suites import NIGHTLY, BatchDrill, SuiteResults, run_batch, suite_drills
 
 _SUITES = pytest.StashKey[list[str]]()
@@ -62,7 +63,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 @pytest.fixture(scope="session")
 def batch(request: pytest.FixtureRequest) -> dict[str, list[ScenarioResult]]:
     """Every drill the selected tests read, in one packed batch; results by the drill's key."""
-    if request.config.getoption("dist", "no") == "loadgroup" and not request.node.nodeid.endswith("@batch"):
+    if under_loadgroup(request.config) and not request.node.nodeid.endswith("@batch"):
         # Every worker would run the whole batch at once, each judging its drills on a machine three times busier.
         pytest.fail("--dist loadgroup did not group the batch's tests on one worker (pytest 9.2 with pytest-xdist "
                     "3.8 ignores groups, pytest-dev/pytest-xdist#1386): install pytest<9.2 (make setup)")  # fmt: skip
