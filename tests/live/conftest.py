@@ -18,6 +18,7 @@ from tests.live.suites import NIGHTLY, BatchDrill, SuiteResults, run_batch, suit
 _SUITES = pytest.StashKey[list[str]]()
 _BATCH = pytest.StashKey[list[BatchDrill]]()
 _NIGHTLY_LEFT = pytest.StashKey[int]()
+_SPLIT = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,6 +43,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     config.stash[_BATCH] = [drill for suite in suites for drill in suite_drills(suite)] + listed
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under ``--dist loadgroup`` xdist has marked each test's group in its id by now: the batch's must be one."""
+    if under_loadgroup(session.config):
+        groups = [(item.nodeid, marker.args) for item in session.items
+                  if (marker := item.get_closest_marker("xdist_group")) is not None]  # fmt: skip
+        session.config.stash[_SPLIT] = any(args == ("batch",) and not nodeid.endswith("@batch")
+                                           for nodeid, args in groups)  # fmt: skip
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: its controller prints the summary (pytest_testnodedown)
@@ -63,7 +73,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 @pytest.fixture(scope="session")
 def batch(request: pytest.FixtureRequest) -> dict[str, list[ScenarioResult]]:
     """Every drill the selected tests read, in one packed batch; results by the drill's key."""
-    if under_loadgroup(request.config) and not request.node.nodeid.endswith("@batch"):
+    if request.config.stash.get(_SPLIT, False):
         # Every worker would run the whole batch at once, each judging its drills on a machine three times busier.
         pytest.fail("--dist loadgroup did not group the batch's tests on one worker (pytest 9.2 with pytest-xdist "
                     "3.8 ignores groups, pytest-dev/pytest-xdist#1386): install pytest<9.2 (make setup)")  # fmt: skip
