@@ -25,11 +25,16 @@ from harness.stack.clients import (
 )
 from harness.stack.containers import ContainerProvider
 from harness.stack.launch import READINESS, START_ORDER, Launch, Wiring, build_launch, grafana_dashboards
+from harness.stack.ports import LOOPBACK, free_port
 from harness.stack.processes import ProcessProvider
 from harness.stack.provider import Provider, Running
 from harness.stack.render import prometheus_flags
 from harness.stack.sink import NotificationSink
 from harness.stack.spec import Component, StackSpec
+
+# What every component (Go's net package) logs when its listen address is taken, and how often a start is tried.
+_PORT_TAKEN = "address already in use"
+_PORT_ATTEMPTS = 3
 
 
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
@@ -117,12 +122,33 @@ class Stack:
     def _start_component(self, component: Component) -> None:
         assert self.provider is not None and self._wiring is not None
         config_dir, data_dir = self.provider.dirs(component)
-        launch = build_launch(component, self.spec, self._wiring, config_dir, data_dir)
-        self.running[component] = self.provider.start(launch)
-        self._wait_ready(component, launch)
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            launch = build_launch(component, self.spec, self._wiring, config_dir, data_dir)
+            self.running[component] = self.provider.start(launch)
+            try:
+                self._wait_ready(component, launch)
+                break
+            except StackError:
+                if attempt == _PORT_ATTEMPTS or not self._lost_its_port(component):
+                    raise
+            # A free port is found by binding it and letting go; between that and the program's own bind,
+            # another program (a drill beside this one) may take it. Components started later are told the new
+            # ports, and none started earlier needs them (START_ORDER).
+            self.running.pop(component).stop()
+            ports = self._wiring.ports[component]
+            ports.update({name: free_port() for name in ports})
+            self._say(f"{component.value}: its port was taken as it started; again on {sorted(ports.values())}")
         if component is Component.GRAFANA:
             self.grafana_password = launch.secrets["admin_password"]
         self.versions[component.value] = self._read_version(component)
+
+    def _lost_its_port(self, component: Component) -> bool:
+        """Whether the component exited at start-up because a loopback port chosen for it was taken (not one the
+        user fixed: that is theirs to free; a container on its own network has its standard ports to itself)."""
+        assert self._wiring is not None
+        running = self.running[component]
+        chosen = component not in self.spec.ports and self._wiring.listen_host == LOOPBACK
+        return chosen and not running.alive() and _PORT_TAKEN in running.logs()
 
     def _read_version(self, component: Component) -> str:
         """The running program's own word on its version; "unknown" when its API gives none."""

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -164,3 +165,24 @@ def test_ctrl_c_leaves_nothing_behind(no_leaks: None) -> None:
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}") or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     assert not child_pids()
+
+
+def test_a_chosen_port_taken_before_the_program_binds_it_is_chosen_again(
+    provider: str, monkeypatch: pytest.MonkeyPatch, no_leaks: None
+) -> None:
+    """Drills at once race for free ports: one is free when chosen and taken when the program binds it. The stack
+    starts the program again on new ports, instead of an environment error."""
+    import socket
+
+    from harness.stack import launch
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        real_free_port, picks = launch.free_port, iter([taken])  # Prometheus's web port is chosen first
+        monkeypatch.setattr(launch, "free_port", lambda: next(picks, None) or real_free_port())
+        with Stack(StackSpec(provider=provider, components={Component.PROMETHEUS}, quiet=True)) as stack:  # type: ignore[arg-type]
+            url = stack.url(Component.PROMETHEUS)
+            assert f":{taken}" not in url
+            assert httpx.get(f"{url}/-/ready", timeout=5).status_code == 200
