@@ -26,10 +26,10 @@ from prometheus_client import Summary as PlainSummary
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
-from prometheus_summary import Summary as QuantileSummary
 
 from harness.stub.profile import Profile, Service
 from harness.stub.profile.metrics import EventSource, FamilySpec, RequestSource, StatusFilter, ValueSource
+from harness.stub.runtime.quantiles import QuantileSummary
 
 CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
 PRECREATE_LIMIT = 2000
