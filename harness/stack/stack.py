@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -263,8 +264,11 @@ class Stack:
     def stop(self) -> None:
         """End every component this stack started (by PID or container id), then its sink and temp dirs."""
         self._close_clients()
-        for component in reversed(list(self.running)):
-            self.running[component].stop()
+        # At once: each waits for its program to exit (Prometheus flushes its head block), and Ctrl-C has 2 s.
+        running = list(self.running.values())
+        if running:
+            with ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="firedrill-stop") as pool:
+                list(pool.map(lambda each: each.stop(), running))  # every one is asked; the first error is raised
         self.running.clear()
         if self.provider is not None:
             self.provider.close()

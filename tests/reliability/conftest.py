@@ -123,8 +123,15 @@ class Runs:
     def end(self) -> None:
         for run in self.runs:
             if run.proc.poll() is None:
-                os.killpg(run.proc.pid, signal.SIGKILL)
-                run.proc.wait()
+                # Its children run in their own sessions: note them first, in case it cannot end them itself (a
+                # run a failed test never watched left its stack running once). Then the orderly stop, SIGTERM.
+                run.watch()
+                run.proc.terminate()
+                try:
+                    run.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(run.proc.pid, signal.SIGKILL)
+                    run.proc.wait()
             for pid, (started, _) in run.seen.items():
                 if started and process_start(pid) == started:
                     os.kill(pid, signal.SIGKILL)
