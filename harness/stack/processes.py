@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psutil
+
 from harness import programs
 from harness import workdir as harness_workdir
 from harness.errors import StackError
@@ -127,6 +129,15 @@ class LocalProcess(Running):
 
     def exit_reason(self) -> str:
         return describe_returncode(self._popen.poll())
+
+    def holds_port(self, port: str) -> bool | None:
+        try:
+            process = psutil.Process(self._popen.pid)
+            tree = [process, *process.children(recursive=True)]
+            return any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self._ports[port]
+                       for each in tree for c in each.net_connections(kind="tcp"))  # fmt: skip
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return None
 
     def logs(self, lines: int = 20) -> str:
         try:

@@ -35,6 +35,10 @@ class Running(ABC):
         """How it ended, when it has ("exited with code 1", "killed by SIGKILL"); "" when unknown."""
         return ""
 
+    def holds_port(self, port: str) -> bool | None:
+        """Whether this program (or a child of it) listens on its named port; None when that cannot be told."""
+        return None
+
     @abstractmethod
     def stop(self) -> None:
         """End this component only; idempotent."""

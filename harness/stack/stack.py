@@ -38,6 +38,10 @@ _PORT_TAKEN = "address already in use"
 _PORT_ATTEMPTS = 3
 
 
+class _PortTaken(StackError):
+    """Another program answers on a port chosen for a component."""
+
+
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
     """The provider for `spec` and why it was chosen (auto: containers when Docker and the images are there)."""
     network = os.environ.get("FIREDRILL_NETWORK", spec.network)
@@ -129,8 +133,9 @@ class Stack:
             try:
                 self._wait_ready(component, launch)
                 break
-            except StackError:
-                if attempt == _PORT_ATTEMPTS or not self._lost_its_port(component):
+            except StackError as error:
+                lost = isinstance(error, _PortTaken) or self._died_of_a_taken_port(component)
+                if attempt == _PORT_ATTEMPTS or not (lost and self._chose_its_ports(component)):
                     raise
             # A free port is found by binding it and letting go; between that and the program's own bind,
             # another program (a drill beside this one) may take it. Components started later are told the new
@@ -143,13 +148,15 @@ class Stack:
             self.grafana_password = launch.secrets["admin_password"]
         self.versions[component.value] = self._read_version(component)
 
-    def _lost_its_port(self, component: Component) -> bool:
-        """Whether the component exited at start-up because a loopback port chosen for it was taken (not one the
-        user fixed: that is theirs to free; a container on its own network has its standard ports to itself)."""
+    def _chose_its_ports(self, component: Component) -> bool:
+        """Whether firedrill chose the component's loopback ports (a port the user fixed is theirs to free; a
+        container on its own network has its standard ports to itself)."""
         assert self._wiring is not None
+        return component not in self.spec.ports and self._wiring.listen_host == LOOPBACK
+
+    def _died_of_a_taken_port(self, component: Component) -> bool:
         running = self.running[component]
-        chosen = component not in self.spec.ports and self._wiring.listen_host == LOOPBACK
-        return chosen and not running.alive() and _PORT_TAKEN in running.logs()
+        return not running.alive() and _PORT_TAKEN in running.logs()
 
     def _read_version(self, component: Component) -> str:
         """The running program's own word on its version; "unknown" when its API gives none."""
@@ -304,6 +311,10 @@ class Stack:
                     )
                 try:
                     response = httpx.get(url, timeout=1.0, auth=auth if check != path else None)
+                    if response.status_code == 200 and running.holds_port(port) is False:
+                        # Another program answers on the port chosen for this one, which cannot bind it.
+                        raise _PortTaken(f"{component.value} ({running.ident}): {url} answered, but from another "
+                                         f"program: its port was taken ({_PORT_TAKEN})")  # fmt: skip
                     if response.status_code == 200:
                         break
                     last = f"HTTP {response.status_code}"

@@ -186,3 +186,37 @@ def test_a_chosen_port_taken_before_the_program_binds_it_is_chosen_again(
             url = stack.url(Component.PROMETHEUS)
             assert f":{taken}" not in url
             assert httpx.get(f"{url}/-/ready", timeout=5).status_code == 200
+
+
+def test_a_chosen_port_answered_by_another_program_is_not_taken_for_the_component(
+    monkeypatch: pytest.MonkeyPatch, no_leaks: None
+) -> None:
+    """The worse race: the program holding the port answers the readiness check (another drill's blackbox
+    exporter answered a Prometheus query in CI). The stack asks who listens, and starts Prometheus on new ports."""
+    import http.server
+    import threading
+
+    from harness.stack import launch
+
+    class Anything(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"not prometheus")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Anything)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        taken = other.server_address[1]
+        real_free_port, picks = launch.free_port, iter([taken])
+        monkeypatch.setattr(launch, "free_port", lambda: next(picks, None) or real_free_port())
+        with Stack(StackSpec(provider="processes", components={Component.PROMETHEUS}, quiet=True)) as stack:
+            url = stack.url(Component.PROMETHEUS)
+            assert f":{taken}" not in url
+            assert stack.prometheus.query("vector(1)")[0].value == 1
+    finally:
+        other.shutdown()
+        other.server_close()
