@@ -174,14 +174,11 @@ def test_a_chosen_port_taken_before_the_program_binds_it_is_chosen_again(
     starts the program again on new ports, instead of an environment error."""
     import socket
 
-    from harness.stack import launch
-
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         taken = holder.getsockname()[1]
-        real_free_port, picks = launch.free_port, iter([taken])  # Prometheus's web port is chosen first
-        monkeypatch.setattr(launch, "free_port", lambda: next(picks, None) or real_free_port())
+        first_port_chosen_is(taken, monkeypatch)
         with Stack(StackSpec(provider=provider, components={Component.PROMETHEUS}, quiet=True)) as stack:  # type: ignore[arg-type]
             url = stack.url(Component.PROMETHEUS)
             assert f":{taken}" not in url
@@ -196,8 +193,6 @@ def test_a_chosen_port_answered_by_another_program_is_not_taken_for_the_componen
     import http.server
     import threading
 
-    from harness.stack import launch
-
     class Anything(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
             self.send_response(200)
@@ -211,8 +206,7 @@ def test_a_chosen_port_answered_by_another_program_is_not_taken_for_the_componen
     threading.Thread(target=other.serve_forever, daemon=True).start()
     try:
         taken = other.server_address[1]
-        real_free_port, picks = launch.free_port, iter([taken])
-        monkeypatch.setattr(launch, "free_port", lambda: next(picks, None) or real_free_port())
+        first_port_chosen_is(taken, monkeypatch)
         with Stack(StackSpec(provider="processes", components={Component.PROMETHEUS}, quiet=True)) as stack:
             url = stack.url(Component.PROMETHEUS)
             assert f":{taken}" not in url
@@ -220,3 +214,11 @@ def test_a_chosen_port_answered_by_another_program_is_not_taken_for_the_componen
     finally:
         other.shutdown()
         other.server_close()
+
+
+def first_port_chosen_is(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack's first free port (Prometheus's web port) is ``port``; the rest are free ones."""
+    from harness.stack import launch
+
+    real_free_port, picks = launch.free_port, iter([port])
+    monkeypatch.setattr(launch, "free_port", lambda: next(picks, None) or real_free_port())
