@@ -39,7 +39,7 @@ TOOLS_PATH := PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin"
 lint:
 	$(VENV)/ruff check harness tests benchmarks
 	$(VENV)/ruff format --check harness tests benchmarks
-	$(VENV)/mypy harness
+	$(VENV)/mypy harness benchmarks
 	$(TOOLS_PATH) actionlint
 	$(VENV)/firedrill lint scenarios/customerio/*.yaml scenarios/tokpulse/*.yaml scenarios/cs-fte/*.yaml --format github
 	$(VENV)/firedrill lint $(filter-out %-seed.yaml,$(wildcard scenarios/escalation-calls/*.yaml)) --format github

@@ -12,7 +12,7 @@ import time
 
 from harness.errors import StackError
 from harness.stack import Component, Stack, StackSpec
-from harness.stack.launch import START_ORDER
+from harness.stack.launch import START_ORDER, Launch
 
 
 class _TimedStack(Stack):
@@ -23,8 +23,8 @@ class _TimedStack(Stack):
         self.started = time.perf_counter()
         self.ready_at: dict[str, float] = {}
 
-    def _wait_ready(self, component: Component) -> None:
-        super()._wait_ready(component)
+    def _wait_ready(self, component: Component, launch: Launch) -> None:
+        super()._wait_ready(component, launch)
         self.ready_at[component.value] = time.perf_counter() - self.started
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import workdir as harness_workdir  # noqa: E402
 from harness.net import free_port  # noqa: E402
-from harness.stub.app import SIMULATED_HEADER  # noqa: E402
+from harness.stub import SIMULATED_HEADER  # noqa: E402
 from harness.stub.process import StubProcess  # noqa: E402
 
 MAX_REQUESTS_PER_CLIENT = 200_000

@@ -24,10 +24,13 @@ if TYPE_CHECKING:
     from harness.stub.profile import load_profile
     from harness.stub.redact import PII_FIELDS
 
-__all__ = ["HEALTH_PATH", "PII_FIELDS", "StubControl", "StubProcess", "create_app", "load_profile"]
+__all__ = ["HEALTH_PATH", "SIMULATED_HEADER", "PII_FIELDS", "StubControl", "StubProcess", "create_app", "load_profile"]
 
 # Every service of a stub answers GET on this path: 200 while up, 503 under the down fault (an uptime probe's view).
 HEALTH_PATH = "/health"
+# Every operation's answer carries the milliseconds its run modeled (what its metrics report); a calling stub
+# service adds the callee's to its own, and benchmarks subtract it from the wall-clock to get the stub's overhead.
+SIMULATED_HEADER = "X-Firedrill-Simulated-Ms"
 
 _HOMES = {
     "PII_FIELDS": "harness.stub.redact",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from harness.stub import HEALTH_PATH
+from harness.stub import HEALTH_PATH, SIMULATED_HEADER
 from harness.stub.control_routes import PREFIX, control_routes
 from harness.stub.profile import Operation, Profile, load_profile
 from harness.stub.runtime.execute import InjectedException, execute, log_run, new_run, record
@@ -39,8 +38,6 @@ from harness.stub.runtime.labels import RequestInputs
 from harness.stub.runtime.metrics import CONTENT_TYPE
 from harness.stub.runtime.state import ServiceState, StubState
 from harness.stub.runtime.tracing import PROPAGATOR
-
-SIMULATED_HEADER = "X-Firedrill-Simulated-Ms"
 
 
 class DownGate:
@@ -69,7 +66,6 @@ def _parse_body(raw: bytes) -> tuple[Any, bool]:
 
 def _endpoint(service: ServiceState, op: Operation) -> Any:
     async def endpoint(request: Request) -> Response:
-        started = time.perf_counter()
         body, parsed = _parse_body(await request.body())
         inputs = RequestInputs(headers={k.lower(): v for k, v in request.headers.items()},
                                body=body if parsed else None, path_params=dict(request.path_params),
@@ -86,7 +82,7 @@ def _endpoint(service: ServiceState, op: Operation) -> Any:
                     run.status, run.error = 500, f"internal error: {type(exc).__name__}"
         finally:
             service.values.request_finished(op.name, op.path or "", op.method)
-        seconds = time.perf_counter() - started
+        seconds = run.simulated_ms / 1000
         record(run, seconds)
         log_run(run, seconds)
         payload = {"ok": True, "operation": op.name, "request_id": run.request_id} if run.error is None \

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
+import pytest
+
+from harness.stub.faults import parse_fault
 from tests.unit.stub_support import profile_from, running, sample, shop
 
 
@@ -46,6 +50,29 @@ def test_histogram_in_seconds_and_in_ms(tmp_path: Path) -> None:
     assert sample(text, "shop_render_ms_bucket", le="2000.0", surface="cart", storeId="store_2") == 1
     assert sample(text, "shop_render_ms_sum", surface="cart", storeId="store_2") == 1500
     assert sample(text, "shop_request_duration_seconds_bucket", le="2.5", route="/v1/widgets/{surface}") == 1
+
+
+def test_durations_are_what_the_run_models_not_the_wall_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded harness machine wakes the stub late; the system under test's latency must not grow with it."""
+    real_sleep = asyncio.sleep
+
+    async def wakes_late(delay: float, result: object = None) -> object:
+        return await real_sleep(delay + 0.05, result)
+
+    with running(shop(), tmp_path) as stub:
+        stub.app.stub.faults.replace([parse_fault({"kind": "latency", "operation": "checkout", "delay_ms": 100})])
+        monkeypatch.setattr(asyncio, "sleep", wakes_late)
+        started = time.perf_counter()
+        answer = stub.client.post("/v1/checkout", json={})
+        took = time.perf_counter() - started
+        monkeypatch.undo()
+        text = stub.metrics("shop-api")
+        logged = [line for line in stub.log("shop-api") if line.get("operation") == "checkout"]
+    # checkout models 1 ms, +100 ms fault, a 1 ms query, two 1 ms tool calls and its callee's 1 ms enqueue.
+    assert took > 0.3  # five late wake-ups at least
+    assert float(answer.headers["X-Firedrill-Simulated-Ms"]) == pytest.approx(105)
+    assert sample(text, "shop_request_duration_seconds_sum", route="/v1/checkout") == pytest.approx(0.105)
+    assert logged[-1]["responseTime"] == pytest.approx(105)  # pino's name for it
 
 
 def test_series_exist_at_zero_before_any_traffic(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ An occurrence draws the event's own labels (inheriting the run's), draws its val
 fault with ``event:``), may take time in its own span (a tool call), and is recorded by every family whose
 source is that event. Occurrences come from steps, from requests (``from_requests``), or at a background
 ``rate`` per second (Poisson arrivals), which faults can set or multiply. A background occurrence of an event
-with a ``span`` or ``latency`` runs concurrently as its own root span (a worker's LLM call), so its duration is
-real and its span reaches the tracer as a step's does.
+with a ``span`` or ``latency`` runs concurrently as its own root span (a worker's LLM call), so it takes its
+time and its span reaches the tracer as a step's does. Its recorded duration is the latency it drew, not the
+wall-clock: a loaded harness machine's scheduling is not the modeled system's.
 
 Example:
     >>> import asyncio, random
@@ -24,7 +25,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
@@ -41,6 +42,13 @@ IDLE_CHECK_S = 0.1
 MAX_CONCURRENT_OCCURRENCES = 256
 # Occurrences a late wake-up emits at once, at most.
 MAX_CATCH_UP = 1000
+
+
+class Occurrence(NamedTuple):
+    """What one occurrence that a step waited for came to: its status and the milliseconds it modeled."""
+
+    status: int
+    ms: float
 
 
 class Events:
@@ -64,7 +72,7 @@ class Events:
         self._tracer = tracer or trace.NoOpTracer()
         self._record = record
         # Per event: its background occurrences still taking their time.
-        self._running: dict[str, set[asyncio.Task[int]]] = {}
+        self._running: dict[str, set[asyncio.Task[Occurrence]]] = {}
 
     def _prepare(self, name: str, labels: dict[str, str]) -> tuple[dict[str, str], float | None, int]:
         spec = self.specs[name]
@@ -81,14 +89,14 @@ class Events:
         drawn, value, code = self._prepare(name, labels)
         self._record(name, drawn, code, 0.0, value)
 
-    async def occur(self, name: str, labels: dict[str, str]) -> int:
-        """One occurrence inside the current span, with its own span and latency when it has them; its status."""
+    async def occur(self, name: str, labels: dict[str, str]) -> Occurrence:
+        """One occurrence inside the current span, with its own span and latency when it has them."""
         spec = self.specs[name]
         drawn, value, code = self._prepare(name, labels)
-        started = time.perf_counter()
+        ms = spec.latency.sample(self._rng) if spec.latency is not None else 0.0
         if spec.span is None:
-            if spec.latency is not None:
-                await asyncio.sleep(spec.latency.sample(self._rng) / 1000)
+            if ms > 0:
+                await asyncio.sleep(ms / 1000)
         else:
             own = {f"{name}.{k}": v for k, v in drawn.items() if k in spec.labels}
             attributes = {"firedrill.event": name, **own}
@@ -96,14 +104,16 @@ class Events:
             with self._tracer.start_as_current_span(
                 span_name, attributes=attributes, record_exception=False, set_status_on_exception=False
             ) as span:
-                if spec.latency is not None:
-                    await asyncio.sleep(spec.latency.sample(self._rng) / 1000)
+                if ms > 0:
+                    await asyncio.sleep(ms / 1000)
                 if code >= 400:
                     span.set_status(Status(StatusCode.ERROR, f"injected error fault: {code} on event {name}"))
-        self._record(name, drawn, code, time.perf_counter() - started, value)
-        return code
+        self._record(name, drawn, code, ms / 1000, value)
+        return Occurrence(code, ms)
 
-    async def occur_many(self, name: str, labels: dict[str, str], fraction: float | None, count: Any) -> list[int]:
+    async def occur_many(
+        self, name: str, labels: dict[str, str], fraction: float | None, count: Any
+    ) -> list[Occurrence]:
         """The occurrences one step causes: ``count`` draws, or one with probability ``fraction``."""
         if count is not None:
             n = max(0, round(count.sample(self._rng)))
@@ -123,7 +133,7 @@ class Events:
             for task in list(running):
                 task.cancel()
 
-    def _background_one(self, name: str, running: set[asyncio.Task[int]]) -> None:
+    def _background_one(self, name: str, running: set[asyncio.Task[Occurrence]]) -> None:
         labels = {"service": self.service}
         spec = self.specs[name]
         if (spec.span is None and spec.latency is None) or len(running) >= MAX_CONCURRENT_OCCURRENCES:
@@ -133,7 +143,7 @@ class Events:
         running.add(task)
         task.add_done_callback(running.discard)
 
-    async def _arrivals(self, name: str, running: set[asyncio.Task[int]]) -> None:
+    async def _arrivals(self, name: str, running: set[asyncio.Task[Occurrence]]) -> None:
         """Poisson arrivals on the monotonic clock: a loop that wakes late (a busy stub, a loaded machine) emits
         the occurrences that fell due meanwhile, so the rate stays the profile's instead of sagging with load."""
         spec = self.specs[name]
