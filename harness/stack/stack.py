@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -11,7 +10,6 @@ from typing import Any
 
 import httpx
 
-from harness import interrupt
 from harness.errors import InputError, StackError
 from harness.proc import log_tail
 from harness.promql.promtool import check_rule_files, find_promtool
@@ -25,21 +23,17 @@ from harness.stack.clients import (
     PrometheusClient,
 )
 from harness.stack.containers import ContainerProvider
-from harness.stack.launch import READINESS, START_ORDER, Launch, Wiring, build_launch, grafana_dashboards
+from harness.stack.launch import START_ORDER, Launch, Wiring, build_launch, grafana_dashboards
 from harness.stack.ports import LOOPBACK, free_port
 from harness.stack.processes import ProcessProvider
 from harness.stack.provider import Provider, Running
+from harness.stack.readiness import PortTaken, wait_ready
 from harness.stack.render import prometheus_flags
 from harness.stack.sink import NotificationSink
 from harness.stack.spec import Component, StackSpec
 
-# What every component (Go's net package) logs when its listen address is taken, and how often a start is tried.
-_PORT_TAKEN = "address already in use"
+# How often a component's start is tried when its port was taken as it started.
 _PORT_ATTEMPTS = 3
-
-
-class _PortTaken(StackError):
-    """Another program answers on a port chosen for a component."""
 
 
 def choose_provider(spec: StackSpec) -> tuple[Provider, str]:
@@ -133,13 +127,10 @@ class Stack:
             try:
                 self._wait_ready(component, launch)
                 break
-            except StackError as error:
-                lost = isinstance(error, _PortTaken) or self._died_of_a_taken_port(component)
-                if attempt == _PORT_ATTEMPTS or not (lost and self._chose_its_ports(component)):
+            except PortTaken:
+                if attempt == _PORT_ATTEMPTS or not self._chose_its_ports(component):
                     raise
-            # A free port is found by binding it and letting go; between that and the program's own bind,
-            # another program (a drill beside this one) may take it. Components started later are told the new
-            # ports, and none started earlier needs them (START_ORDER).
+            # Components started later are told the new ports, and none started earlier needs them (START_ORDER).
             self.running.pop(component).stop()
             ports = self._wiring.ports[component]
             ports.update({name: free_port() for name in ports})
@@ -153,10 +144,6 @@ class Stack:
         container on its own network has its standard ports to itself)."""
         assert self._wiring is not None
         return component not in self.spec.ports and self._wiring.listen_host == LOOPBACK
-
-    def _died_of_a_taken_port(self, component: Component) -> bool:
-        running = self.running[component]
-        return not running.alive() and _PORT_TAKEN in running.logs()
 
     def _read_version(self, component: Component) -> str:
         """The running program's own word on its version; "unknown" when its API gives none."""
@@ -294,38 +281,7 @@ class Stack:
         self.stop()
 
     def _wait_ready(self, component: Component, launch: Launch) -> None:
-        """Wait for the readiness path, then for every extra path the launch names (Grafana: its provisioned
-        datasources, their plugins and the dashboards, by uid; /api/health only says the database is up)."""
-        port, path = READINESS[component]
-        running = self.running[component]
-        auth = ("admin", launch.secrets["admin_password"]) if "admin_password" in launch.secrets else None
-        deadline = time.monotonic() + self.spec.ready_timeout_s
-        for check in [path, *launch.ready_paths]:
-            url = running.url(port) + check
-            last = ""
-            while True:
-                if not running.alive():
-                    raise StackError(
-                        f"{component.value} ({running.ident}) exited during start-up: "
-                        f"{_last_meaningful(running.logs())}"
-                    )
-                try:
-                    response = httpx.get(url, timeout=1.0, auth=auth if check != path else None)
-                    if response.status_code == 200 and running.holds_port(port) is False:
-                        # Another program answers on the port chosen for this one, which cannot bind it.
-                        raise _PortTaken(f"{component.value} ({running.ident}): {url} answered, but from another "
-                                         f"program: its port was taken ({_PORT_TAKEN})")  # fmt: skip
-                    if response.status_code == 200:
-                        break
-                    last = f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    last = type(exc).__name__
-                if time.monotonic() >= deadline:
-                    raise StackError(
-                        f"{component.value} ({running.ident}) not ready at {url} after "
-                        f"{self.spec.ready_timeout_s:.0f}s ({last}); last log lines:\n{running.logs()}"
-                    )
-                interrupt.sleep(0.05, f"the start of {component.value}")
+        wait_ready(component, self.running[component], launch, self.spec.ready_timeout_s)
 
     def _say(self, message: str) -> None:
         if not self.spec.quiet:
@@ -395,9 +351,3 @@ class Stack:
 def _promtool(spec: StackSpec) -> str | None:
     """The promtool of the Prometheus `spec` runs (a container's is unknown here: the newest installed)."""
     return find_promtool(spec.binaries.get(Component.PROMETHEUS))
-
-
-def _last_meaningful(logs: str) -> str:
-    lines = [line for line in logs.splitlines() if line.strip()]
-    errors = [line for line in lines if "err" in line.lower() or "fatal" in line.lower()]
-    return (errors or lines or ["(no output)"])[-1].strip()[:400]
