@@ -149,10 +149,10 @@ def noise_notes(
     """The warnings for what :func:`measure_event_rates` found."""
     notes = []
     for phase, rule, rate in measured:
-        if not _at_stake(phase, rule.alert):
+        z = _standard_errors_needed(phase, rule.alert)
+        if z is None:
             continue
         fraction = rule_fraction(rule, list(phase.faults), profile)
-        z = Z if _expected_to_fire(phase) else Z_SILENT
         note = noise_note(rule, k, fraction, rate, phase.name, z) if fraction is not None else None
         if note is not None:
             notes.append(note)
@@ -189,21 +189,31 @@ def rule_fraction(rule: RatioRule, faults: list[AnyFault], profile: Profile | No
     return hit_fraction(feeding)
 
 
-def _at_stake(phase: Phase, alert: str) -> bool:
-    """Whether the phase's fault decides this alert's verdict: the alerts the phase expects to fire (or be
-    notified), or, in a phase that expects none to fire (below its thresholds), every alert it keeps silent. A
-    fault on one route says nothing of another family's ratio, whose noise would only be a false warning.
+def _standard_errors_needed(phase: Phase, alert: str) -> float | None:
+    """How far the phase's fault must keep this alert's ratio from its threshold: ``Z`` for an alert the phase
+    expects to fire (or be notified), ``Z_SILENT`` for one it keeps silent (by name, or every alert in a phase that
+    expects none to fire). None when no verdict rests on it: a fault on one route says nothing of another
+    family's ratio, whose noise would only be a false warning.
 
     >>> from harness.drill.model import load_scenario
     >>> burst = load_scenario("scenarios/customerio/error-burst.yaml").phase("burst")
-    >>> _at_stake(burst, "CioHighErrorRate"), _at_stake(burst, "CioHighBounceRate")
-    (True, False)
+    >>> [_standard_errors_needed(burst, name) for name in ("CioHighErrorRate", "CioHighBounceRate", "Unnamed")]
+    [3.0, 4.0, None]
     """
     firing = _expected_to_fire(phase)
-    return alert in firing if firing else True
+    if alert in firing:
+        return Z
+    if not firing or alert in _kept_silent(phase):
+        return Z_SILENT
+    return None
 
 
 def _expected_to_fire(phase: Phase) -> set[str]:
     """The alerts the phase expects to fire or be notified."""
     return {name for e in phase.expect for name in (getattr(e, "fires", None), getattr(e, "notification", None))
             if isinstance(name, str)}  # fmt: skip
+
+
+def _kept_silent(phase: Phase) -> set[str]:
+    """The alerts the phase names as silent."""
+    return {name for e in phase.expect if isinstance(names := getattr(e, "silent", None), list) for name in names}

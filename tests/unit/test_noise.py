@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.drill.compress import compress_rule_file
+from harness.drill.expectations import parse_expectation
 from harness.drill.model import load_scenario
 from harness.drill.noise import RatioRule, noise_note, noise_notes, ratio_rules
 from harness.stub.faults import AnyFault, parse_fault
@@ -103,3 +104,22 @@ def test_a_phase_that_keeps_every_alert_silent_needs_four_standard_errors() -> N
 def _webhook_fault(rate: float) -> AnyFault:
     return parse_fault({"kind": "error", "service": "tokpulse-jobs", "operation": "process_webhook",
                         "match": {"topic": "orders/create"}, "rate": rate, "status": 502})  # fmt: skip
+
+
+def test_an_alert_a_firing_phase_keeps_silent_by_name_needs_four_standard_errors() -> None:
+    """A phase that fires one alert and names others silent: a fault feeding a silent one near its threshold
+    breaks that verdict as surely as in a phase where nothing fires (the check once skipped such alerts)."""
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "cs-fte" / "below-threshold.yaml")
+    tool_rule = {r.alert: r for r in ratio_rules(compress_rule_file(FTE_RULES, 30).alerts)}["FteToolCallFailures"]
+    near = parse_fault({"kind": "error", "event": "tool_call", "rate": 0.065, "status": 429})
+    expect = [
+        parse_expectation({"fires": "FteHighErrorRate", "within": "9m"}),
+        parse_expectation({"silent": [tool_rule.alert]}),
+    ]
+    firing = scenario.phase("mild-trouble").model_copy(update={"faults": [near], "expect": expect})
+    # 6.5% against 10% is 3.5 standard errors at this load: enough for an alert meant to fire, not for silence.
+    rate = 0.065 * 0.935 / (0.035 / 3.5) ** 2 / tool_rule.window_wall_s
+    notes = noise_notes([(firing, tool_rule, rate)], 30, scenario.profile())
+    assert len(notes) == 1 and "3.5 standard errors away (it needs 4)" in notes[0].message
+    unnamed = firing.model_copy(update={"expect": expect[:1]})
+    assert noise_notes([(unnamed, tool_rule, rate)], 30, scenario.profile()) == []
