@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import promql_parser as pp
 
@@ -52,6 +53,20 @@ class RatioRule:
     denominator: str
     window_wall_s: float
     value_expr: str = ""
+
+    @cached_property
+    def numerator_metrics(self) -> frozenset[str] | None:
+        """The metric names the ratio's numerator reads (what a fault must feed to move it); None when the value
+        expression is not one promql-parser reads as ``A / B``."""
+        try:
+            node = pp.parse(self.value_expr)
+        except Exception:  # a value expression promql-parser cannot read
+            return None
+        while isinstance(node, pp.ParenExpr):
+            node = node.expr
+        if not isinstance(node, pp.BinaryExpr) or str(node.op) != "/":
+            return None
+        return frozenset(n.name for n in descendants(node.lhs) if isinstance(n, pp.VectorSelector) and n.name)
 
 
 def _range_s(node: pp.Expr) -> float | None:
@@ -161,8 +176,9 @@ def noise_notes(
 
 def rule_fraction(rule: RatioRule, faults: list[AnyFault], profile: Profile | None) -> float | None:
     """The fraction the phase's faults give this rule's ratio: with the stub's profile, that of the faults that
-    feed a family the rule reads (a phase may fail 2% of conversations and 5% of one tool's calls: the tool rule
-    sees 5%); without one (a URL target), the faults' common fraction. None when no fault's fraction reaches it.
+    feed a family the ratio's numerator reads (a phase may fail 2% of conversations and 5% of one tool's calls: the
+    tool rule sees 5%; errors among a tenant's requests do not move its share of throttled ones); without one (a
+    URL target), the faults' common fraction. None when no fault's fraction reaches it.
 
     Example:
         >>> from harness.stub.faults import parse_fault
@@ -176,13 +192,8 @@ def rule_fraction(rule: RatioRule, faults: list[AnyFault], profile: Profile | No
         >>> rule_fraction(tools, faults, fte), rule_fraction(tools, faults, None)
         (0.05, None)
     """
-    if profile is None or not rule.value_expr:
-        return hit_fraction(faults)
-    try:
-        samples = {
-            n.name for n in descendants(pp.parse(rule.value_expr)) if isinstance(n, pp.VectorSelector) and n.name
-        }
-    except Exception:  # an expression promql-parser cannot read: as without a profile
+    samples = rule.numerator_metrics
+    if profile is None or samples is None:
         return hit_fraction(faults)
     feeding = [fault for fault in faults if any(exposes(family, sample) for family in fed_families(fault, profile)
                                                 for sample in samples)]  # fmt: skip

@@ -95,7 +95,8 @@ def _match(fault: AnyFault, profile: Profile, services: list[Service]) -> list[t
 
 def fed_families(fault: AnyFault, profile: Profile) -> list[FamilySpec]:
     """The metric families whose counts the fault's fraction changes: a failing or added event's families
-    (source ``{event: E}``), a failing operation's request families; none for the other kinds.
+    (source ``{event: E}``), a failing operation's request families that count its status (a 503 adds nothing
+    to a family of 429s); none for the other kinds.
 
     Example:
         >>> from harness.stub.faults import parse_fault
@@ -110,8 +111,10 @@ def fed_families(fault: AnyFault, profile: Profile) -> list[FamilySpec]:
     families = [family for service in services for family in service.metrics]
     if fault.event is not None:
         return [f for f in families if isinstance(f.source, EventSource) and f.source.event == fault.event]
-    operation = fault.operation
-    return [f for f in families if isinstance(f.source, RequestSource)
+    if not isinstance(fault, ErrorFault):  # unreachable: an event fault names its event
+        return []
+    operation, status = fault.operation, 500 if fault.exception else fault.status
+    return [f for f in families if isinstance(f.source, RequestSource) and f.source.matches(status)
             and (operation is None or not f.source.operations or operation in f.source.operations)]  # fmt: skip
 
 

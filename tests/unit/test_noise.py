@@ -123,3 +123,17 @@ def test_an_alert_a_firing_phase_keeps_silent_by_name_needs_four_standard_errors
     assert len(notes) == 1 and "3.5 standard errors away (it needs 4)" in notes[0].message
     unnamed = firing.model_copy(update={"expect": expect[:1]})
     assert noise_notes([(unnamed, tool_rule, rate)], 30, scenario.profile()) == []
+
+
+def test_a_fault_that_feeds_only_the_denominator_does_not_move_the_ratio() -> None:
+    """seed 002's api drill fails 30% of track_events and keeps TokPulseTenantThrottled (throttled requests over
+    all requests) silent: the errors are requests, not throttles, so that ratio is not the fault's to move."""
+    root = Path(__file__).resolve().parents[2]
+    scenario = load_scenario(root / "scenarios" / "tokpulse" / "api.yaml")
+    degraded = scenario.phase("degraded")
+    rules = {
+        r.alert: r for r in ratio_rules(compress_rule_file(root / "fixtures" / "tokpulse" / "alerts.yml", 30).alerts)
+    }
+    throttled = rules["TokPulseTenantThrottled"]
+    assert throttled.numerator_metrics == {"tokpulse_tenant_throttling_total"}
+    assert noise_notes([(degraded, throttled, 0.1)], 30, scenario.profile()) == []
