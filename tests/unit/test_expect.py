@@ -142,6 +142,24 @@ def test_notification_receivers() -> None:
     assert none.reason == "no firing notification for A reached any receiver (the alert never fired)"
 
 
+def test_a_notification_sent_while_the_alert_was_already_firing_counts() -> None:
+    """As ``fires`` does: a fault phase as short as one job's run can page before the judging phase begins."""
+    s = scenario({"notification": "A", "receiver": "pager", "within": "3m"})
+    early = [Notification(receiver="pager", status="firing", alertnames=["A"], t=9.0)]
+    firing_since = [tr("pending", 7), tr("firing", 8.5)]
+    v = one(s, timeline(transitions=firing_since, notifications=early))
+    assert (
+        v.passed
+        and v.measured_s == 0
+        and v.reason == "A was already firing; its notification reached pager 45s before the phase began"
+    )
+    # Not when it was sent in an earlier firing that had ended, nor to another receiver.
+    ended = [tr("firing", 2), tr("inactive", 5), tr("firing", 9.5)]
+    assert not one(s, timeline(transitions=ended, notifications=[early[0].model_copy(update={"t": 3.0})])).passed
+    wrong = [early[0].model_copy(update={"receiver": "team"})]
+    assert not one(s, timeline(transitions=firing_since, notifications=wrong)).passed
+
+
 def test_metric_modes() -> None:
     samples = [MetricSample(expr="q > 1000", t=t, value=v) for t, v in [(11, None), (14, 1200.0), (20, 1500.0)]]
     ev = one(scenario({"metric": "q > 1000"}), timeline(metric_samples=samples))

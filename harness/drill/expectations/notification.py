@@ -1,11 +1,16 @@
-"""``notification: ALERT``: Alertmanager delivered it to ``receiver`` (firing or resolved) within ``within``."""
+"""``notification: ALERT``: Alertmanager delivered it to ``receiver`` (firing or resolved) within ``within``.
+
+As with ``fires``, an alert already firing when the phase begins has its firing notification counted when it
+reached the receiver during that firing, before the phase: a fault phase as short as one job's run (a single
+deadlock) can page before the phase that judges it begins, and a page sent is a page sent.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar, Literal
 
 from harness.drill.expectations.base import Expectation, JudgeContext, Verdict
-from harness.drill.timeline import PhaseWindow
+from harness.drill.timeline import Notification, PhaseWindow
 from harness.promql.duration import Duration, human_duration
 
 
@@ -29,14 +34,24 @@ class NotificationExpectation(Expectation):
 
     def judge(self, ctx: JudgeContext, window: PhaseWindow) -> Verdict:
         tl, alert, t0 = ctx.timeline, self.notification, window.t0
-        candidates = [
+        matching = [
             n
             for n in sorted(tl.notifications, key=lambda n: n.t)
-            if n.t >= t0
-            and alert in n.alertnames
+            if alert in n.alertnames
             and n.status == self.status
             and all(n.labels.get(k) == v for k, v in self.labels.items())
         ]
+        earlier = self._sent_while_already_firing(ctx, t0, matching)
+        if earlier is not None:
+            return self.verdict(
+                ctx,
+                passed=True,
+                wall_measured_s=0.0,
+                receiver=earlier.receiver,
+                reason=f"{alert} was already firing; its notification reached {earlier.receiver} "
+                f"{ctx.prod(t0 - earlier.t)} before the phase began",
+            )
+        candidates = [n for n in matching if n.t >= t0]
         hit = next((n for n in candidates if n.receiver == self.receiver), None)
         if hit is not None:
             took = hit.t - t0
@@ -56,3 +71,16 @@ class NotificationExpectation(Expectation):
         if self.status == "firing" and not fired and tl.state_at(alert, t0) != "firing":
             reason += " (the alert never fired)"
         return self.verdict(ctx, passed=False, reason=reason)
+
+    def _sent_while_already_firing(
+        self, ctx: JudgeContext, t0: float, matching: list[Notification]
+    ) -> Notification | None:
+        """The delivery to the receiver since the alert last began firing, when it is still firing at ``t0``."""
+        tl = ctx.timeline
+        if self.status != "firing" or tl.state_at(self.notification, t0, self.labels) != "firing":
+            return None
+        began = max((tr.t for tr in tl.transitions_for(self.notification, self.labels)
+                     if tr.state == "firing" and tr.t <= t0), default=None)  # fmt: skip
+        if began is None:  # firing since before the drill's first poll: no episode to tie a delivery to
+            return None
+        return next((n for n in matching if began <= n.t < t0 and n.receiver == self.receiver), None)
