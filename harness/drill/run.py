@@ -31,6 +31,7 @@ from harness.drill.noise import RatioRule, measure_event_rates, noise_notes
 from harness.drill.observe import Observer, PhaseCollector, PhaseObservations, notifications, wanted_metrics
 from harness.drill.plan import CompressionPlan, compress_alertmanager_config
 from harness.drill.result import DrillError, ScenarioResult
+from harness.drill.scrapes import measure_scrape_gaps
 from harness.drill.timeline import PhaseWindow, Timeline, describe_fault
 from harness.errors import ComponentError
 from harness.load import LoadPhase, LocustRun
@@ -312,6 +313,7 @@ class Drill:
                 interrupt.sleep(min(0.25, max(0.0, end_at - now)), f"phase {phase.name} of {self.scenario.name}")
             self.collector.phase_ended(phase.name)
             self._measure_event_rates(phase)
+            self._check_scrapes(phase, self.clock() - start)
             window = PhaseWindow(name=phase.name, start=start, end=self.clock(), faults=faults,
                                  faults_applied_at=applied)  # fmt: skip
             self.windows.append(window)
@@ -323,6 +325,16 @@ class Drill:
     def _measure_event_rates(self, phase: Phase) -> None:
         if self.stack is not None:
             self.event_rates += measure_event_rates(self.stack.prometheus, self.rules_info, phase)
+
+    def _check_scrapes(self, phase: Phase, window_s: float) -> None:
+        """Too many failed scrapes of the stub stop the drill (its verdicts would rest on missing data); a URL
+        target's are the user's service's own, a warning."""
+        assert self.stack is not None
+        timeout_s = min(self.plan.scrape_interval_s, 10.0)
+        for gap in measure_scrape_gaps(self.stack.prometheus, phase, window_s):
+            if gap.too_many() and self.profile is not None:
+                raise ComponentError(gap.job, gap.describe(timeout_s))
+            self.options.messages.append(f"{self.scenario.name}: warning: {gap.describe(timeout_s)}")
 
     def _noise_notes(self) -> list[CompressionNote]:
         notes = noise_notes(self.event_rates, self.scenario.compress, self.profile)

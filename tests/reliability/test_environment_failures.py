@@ -78,3 +78,29 @@ def test_a_child_killed_mid_drill_is_an_environment_error(killed: dict[str, Kill
     assert f"{component}:" in line and "(no verdict)" in line
     assert "Traceback" not in run.err
     assert run.run.left_running() == [] and run.run.left_in_tmp() == []
+
+
+def test_a_stub_too_starved_to_answer_its_scrapes_is_an_environment_error(tmp_path: Path) -> None:
+    """A machine too busy for the stub, made for certain: the stub stopped (SIGSTOP) for 4 of its phase's 20 s.
+    Its scrapes time out, so the rules' windows lack data; the drill says so, exit 2, and judges nothing."""
+    runs = Runs(tmp_path)
+    out = tmp_path / "report"
+    try:
+        args = ("run", str(drill_file(tmp_path)), "--stack", "processes", "--quiet", "--report", str(out))
+        run = runs.start(*args, tmp=tmp_path / "tmp")
+        run.wait_for(lambda procs: any("-m locust" in cmd for cmd in procs.values()), 90, "the load to start")
+        time.sleep(2)
+        stub = run.pid_of("-m harness.stub")
+        os.kill(stub, signal.SIGSTOP)
+        time.sleep(4)
+        os.kill(stub, signal.SIGCONT)
+        code, _, err = run.finish()
+    finally:
+        runs.end()
+    assert code == 2, err
+    (scenario,) = json.loads((out / "report.json").read_text())["scenarios"]
+    assert scenario["verdict"] == "error" and all(not p["expectations"] for p in scenario["phases"])
+    assert (
+        "scrapes of customerio" in scenario["error"]["message"] and "in phase healthy" in scenario["error"]["message"]
+    )
+    assert "Traceback" not in err
