@@ -58,15 +58,21 @@ class RatioRule:
     def numerator_metrics(self) -> frozenset[str] | None:
         """The metric names the ratio's numerator reads (what a fault must feed to move it); None when the value
         expression is not one promql-parser reads as ``A / B``."""
-        try:
-            node = pp.parse(self.value_expr)
-        except Exception:  # a value expression promql-parser cannot read
-            return None
-        while isinstance(node, pp.ParenExpr):
-            node = node.expr
-        if not isinstance(node, pp.BinaryExpr) or str(node.op) != "/":
+        node = _division(self.value_expr)
+        if node is None:
             return None
         return frozenset(n.name for n in descendants(node.lhs) if isinstance(n, pp.VectorSelector) and n.name)
+
+
+def _division(expr: str) -> pp.BinaryExpr | None:
+    """``expr`` as ``A / B`` (outer parentheses aside), or None: another shape, or one promql-parser cannot read."""
+    try:
+        node = pp.parse(expr)
+    except Exception:  # a value expression promql-parser cannot read is simply not checked here
+        return None
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return node if isinstance(node, pp.BinaryExpr) and str(node.op) == "/" else None
 
 
 def _range_s(node: pp.Expr) -> float | None:
@@ -81,13 +87,8 @@ def ratio_rules(rules: list[AlertRuleInfo]) -> list[RatioRule]:
     for rule in rules:
         if not rule.value_expr or rule.threshold is None or rule.op is None or not 0 < rule.threshold < 1:
             continue
-        try:
-            node = pp.parse(rule.value_expr)
-        except Exception:  # a value expression promql-parser cannot read is simply not checked here
-            continue
-        while isinstance(node, pp.ParenExpr):
-            node = node.expr
-        if not isinstance(node, pp.BinaryExpr) or str(node.op) != "/":
+        node = _division(rule.value_expr)
+        if node is None:
             continue
         window = _range_s(node.rhs)
         if window:

@@ -59,11 +59,9 @@ def measure_scrape_gaps(prometheus: PrometheusClient, phase: Phase, window_s: fl
     window = f"{max(1, round(window_s * 1000))}ms"
     scrapes = {_target(s.labels): s.value for s in prometheus.query(f"count_over_time(up[{window}])")}
     answered = {_target(s.labels): s.value for s in prometheus.query(f"sum_over_time(up[{window}])")}
-    return [
-        ScrapeGap(phase.name, job, instance, round(total - answered.get((job, instance), total)), round(total))
-        for (job, instance), total in sorted(scrapes.items())
-        if total - answered.get((job, instance), total) >= 1
-    ]
+    failed = {target: round(total - answered.get(target, total)) for target, total in scrapes.items()}
+    return [ScrapeGap(phase.name, job, instance, failed[job, instance], round(scrapes[job, instance]))
+            for job, instance in sorted(scrapes) if failed[job, instance] >= 1]  # fmt: skip
 
 
 def _target(labels: dict[str, str]) -> tuple[str, str]:

@@ -109,10 +109,8 @@ def fed_families(fault: AnyFault, profile: Profile) -> list[FamilySpec]:
         return []
     services = [s for s in profile.services if fault.service in (None, s.name)]
     families = [family for service in services for family in service.metrics]
-    if fault.event is not None:
+    if isinstance(fault, EventFault) or fault.event is not None:
         return [f for f in families if isinstance(f.source, EventSource) and f.source.event == fault.event]
-    if not isinstance(fault, ErrorFault):  # unreachable: an event fault names its event
-        return []
     operation, status = fault.operation, 500 if fault.exception else fault.status
     return [f for f in families if isinstance(f.source, RequestSource) and f.source.matches(status)
             and (operation is None or not f.source.operations or operation in f.source.operations)]  # fmt: skip

@@ -212,11 +212,12 @@ async def _call(run: Run, step: CallStep) -> None:
             response = await stub.http.request(op.method, url, json={}, headers=headers)
             status = response.status_code
         except Exception as exc:  # the callee is down or hung up: a failed dependency, as in production
-            status, detail = 503, f"{type(exc).__name__}"
-            run.simulated_ms += (time.perf_counter() - started) * 1000  # the time waited is the failure's own
+            status, detail, modeled = 503, f"{type(exc).__name__}", None
         else:
-            detail = f"HTTP {status}"
-            run.simulated_ms += _callee_ms(response.headers.get(SIMULATED_HEADER), started)
+            detail, modeled = f"HTTP {status}", _modeled_ms(response.headers.get(SIMULATED_HEADER))
+        # What the callee says its run modeled; the time waited when it says nothing (a failed call, a callee that
+        # is not a stub service, or one answering 503 while down).
+        run.simulated_ms += modeled if modeled is not None else (time.perf_counter() - started) * 1000
         span.set_attribute("http.response.status_code", status)
         if status >= 400:
             span.set_status(Status(StatusCode.ERROR, f"{step.call}: {detail}"))
@@ -224,13 +225,11 @@ async def _call(run: Run, step: CallStep) -> None:
                 raise _Failed(status if status >= 500 else 502, f"call {step.call} failed: {detail}")
 
 
-def _callee_ms(header: str | None, started: float) -> float:
-    """The time a call models: what the callee says its run modeled, or the wall-clock when it says nothing (a
-    callee that is not a stub service, or one answering 503 while down)."""
+def _modeled_ms(header: str | None) -> float | None:
     try:
-        return float(header) if header is not None else (time.perf_counter() - started) * 1000
+        return float(header) if header is not None else None
     except ValueError:
-        return (time.perf_counter() - started) * 1000
+        return None
 
 
 def record(run: Run, seconds: float) -> None:
