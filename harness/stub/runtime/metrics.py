@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import Summary as PlainSummary
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
@@ -30,6 +30,7 @@ from prometheus_client.process_collector import ProcessCollector
 from harness.stub.profile import Profile, Service
 from harness.stub.profile.metrics import EventSource, FamilySpec, RequestSource, StatusFilter, ValueSource
 from harness.stub.runtime.quantiles import QuantileSummary
+from harness.stub.runtime.text_format import TextFormat
 
 CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
 PRECREATE_LIMIT = 2000
@@ -92,6 +93,7 @@ class ServiceMetrics:
 
     def __init__(self, profile: Profile, service: Service, values: ValueReader | None, k: float = 1.0) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._text = TextFormat()
         if service.process_metrics:
             ProcessCollector(registry=self.registry)
             PlatformCollector(registry=self.registry)
@@ -131,7 +133,7 @@ class ServiceMetrics:
 
     def exposition(self) -> bytes:
         """The text exposition served on the service's metrics path."""
-        return generate_latest(self.registry)
+        return self._text.render(self.registry)
 
 
 def _precreate(metric: Any, family: FamilySpec, profile: Profile, service: Service, source: Any) -> None:
