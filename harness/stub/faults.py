@@ -7,7 +7,8 @@ The selector is any of ``service``, ``operation``, ``event`` and ``match`` (labe
 error      fail a ``rate`` of runs with ``status`` (4xx or 5xx), or raise (``exception: true``); with ``event``,
            the events fail (a tool call errors)
 latency    add ``delay_ms`` or a ``distribution`` (ms) to a ``fraction`` of runs
-event      set an event's background ``rate`` (per second), ``multiply`` it, or set its per-request ``fraction``
+event      set an event's background ``rate`` (per second), ``multiply`` it, or set its per-request ``fraction``;
+           ``limit`` caps the occurrences a per-request fault causes (``limit: 1``: exactly one deadlock)
 gauge      ``set`` a gauge to a value, or ``ramp_to`` a value ``over`` a time (scenario: production time; the
            control API takes wall seconds as ``over_s``)
 shift      move a distribution (an event's value or a value gauge's): new ``mean``/``stddev``, or ``factor``
@@ -92,12 +93,18 @@ class EventFault(_Fault):
     rate: float | None = Field(default=None, ge=0, le=100_000)
     multiply: float | None = Field(default=None, ge=0, le=100_000)
     fraction: float | None = Field(default=None, ge=0, le=1)
+    # Why: a drill that needs exactly N occurrences (one deadlock, one poison message) cannot get them from a
+    # fraction and a phase's length on a machine whose timing shifts; the fault counts and then steps aside.
+    limit: int | None = Field(default=None, ge=1, le=1_000_000)
 
     @model_validator(mode="after")
     def _one_change(self) -> EventFault:
         given = [n for n in ("rate", "multiply", "fraction") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError("an event fault needs exactly one of rate (per second), multiply or fraction")
+        if self.limit is not None and self.rate is not None:
+            raise ValueError("limit counts the occurrences a fraction or multiply fault causes in runs; a background "
+                             "rate has no runs to count: bound it by the phase's duration instead")  # fmt: skip
         return self
 
 
@@ -184,7 +191,7 @@ def to_control(fault: AnyFault, k: float = 1.0) -> dict[str, Any]:
 
 def hit_fraction(faults: list[AnyFault]) -> float | None:
     """The fraction of runs (or events) a phase's faults hit, when they agree on one (error rates, event
-    fractions); None when they do not say or disagree.
+    fractions); None when they do not say or disagree. A fault with a ``limit`` causes a count, not a fraction.
 
     >>> hit_fraction([parse_fault({"kind": "error", "operation": "track", "rate": 0.08})])
     0.08
@@ -193,8 +200,8 @@ def hit_fraction(faults: list[AnyFault]) -> float | None:
     """
     fractions = set()
     for fault in faults:
-        value = fault.rate if isinstance(fault, ErrorFault) else fault.fraction if isinstance(fault, EventFault) \
-            else None  # fmt: skip
+        value = fault.rate if isinstance(fault, ErrorFault) else fault.fraction \
+            if isinstance(fault, EventFault) and fault.limit is None else None  # fmt: skip
         if value is not None and 0 < value <= 1:
             fractions.add(float(value))
     return fractions.pop() if len(fractions) == 1 else None

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from harness.stub.fault_targets import fault_problems
 from harness.stub.faults import parse_fault, to_control
-from tests.unit.stub_support import Running, running, sample, shop
+from tests.unit.stub_support import Running, profile_from, running, sample, shop
 
 
 def faults(stub: Running, *specs: dict[str, Any]) -> None:
@@ -80,6 +80,42 @@ def test_event_rate_set_and_fraction_set(tmp_path: Path) -> None:
         rated = sample(stub.metrics("shop-api"), "shop_satisfaction_score_count")
     assert 40 < breaches < 200  # about 100 in half a second
     assert rated == 0
+
+
+def test_an_event_fault_with_a_limit_causes_that_many_then_steps_aside(tmp_path: Path) -> None:
+    """Exactly one deadlock in a phase longer than one run: by a step's fraction and by a request trigger."""
+    profile = profile_from(tmp_path, {
+        "name": "t",
+        "services": [{"name": "jobs", "process_metrics": False,
+                      "events": {"deadlock": {}, "refund": {"from_requests": {"fraction": 0}}},
+                      "operations": [{"name": "reconcile", "path": "/reconcile",
+                                      "steps": [{"event": "deadlock", "fraction": 0}]}],
+                      "metrics": [{"name": "deadlocks_total", "type": "counter", "source": {"event": "deadlock"}},
+                                  {"name": "refunds_total", "type": "counter", "source": {"event": "refund"}}]}],
+    })  # fmt: skip
+    with running(profile, tmp_path) as stub:
+        faults(stub, {"kind": "event", "event": "deadlock", "fraction": 1, "limit": 1},
+               {"kind": "event", "event": "refund", "fraction": 1, "limit": 2})  # fmt: skip
+        for _ in range(3):
+            stub.client.post("/reconcile", json={})
+        # The same faults again (the next phase holds them): their counts go on.
+        faults(stub, {"kind": "event", "event": "deadlock", "fraction": 1, "limit": 1},
+               {"kind": "event", "event": "refund", "fraction": 1, "limit": 2})  # fmt: skip
+        stub.client.post("/reconcile", json={})
+        held = stub.metrics("jobs")
+        # Applied afresh after a phase without it: it counts from zero.
+        faults(stub)
+        faults(stub, {"kind": "event", "event": "deadlock", "fraction": 1, "limit": 1})
+        for _ in range(2):
+            stub.client.post("/reconcile", json={})
+        again = stub.metrics("jobs")
+    assert (sample(held, "deadlocks_total"), sample(held, "refunds_total")) == (1, 2)
+    assert sample(again, "deadlocks_total") == 2
+
+
+def test_a_limit_on_a_background_rate_is_refused() -> None:
+    with pytest.raises(ValidationError, match="limit counts the occurrences"):
+        parse_fault({"kind": "event", "event": "deadlock", "rate": 2, "limit": 1})
 
 
 def test_gauge_set_and_ramp(tmp_path: Path) -> None:
@@ -194,6 +230,7 @@ def test_a_value_the_request_may_carry_is_any_value() -> None:
         {"kind": "error", "status": 200},
         {"kind": "gauge", "metric": "m", "ramp_to": 3},
         {"kind": "bounce", "rate": 0.1},
+        {"kind": "event", "event": "deadlock", "fraction": 1, "limit": 0},
     ],
 )
 def test_malformed_faults(fault: dict[str, Any]) -> None:

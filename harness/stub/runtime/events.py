@@ -119,8 +119,9 @@ class Events:
             n = max(0, round(count.sample(self._rng)))
         else:
             base = 1.0 if fraction is None else fraction
-            probability = self._faults.event_fraction(self.service, name, labels.get("operation", ""), labels, base)
-            n = 1 if self._rng.random() < probability else 0
+            drawn = self._rng.random()  # drawn whatever the probability: a seed's draws stay aligned
+            n = int(self._faults.event_happens(self.service, name, labels.get("operation", ""), labels, base,
+                                               lambda: drawn))  # fmt: skip
         return [await self.occur(name, labels) for _ in range(n)]
 
     async def background(self, name: str) -> None:

@@ -240,11 +240,11 @@ def record(run: Run, seconds: float) -> None:
     service.metrics.record_run(run.op.name, labels, run.status, seconds, run.body)
     for name, event in spec.events.items():
         trigger = event.from_requests
-        if trigger is not None and (not trigger.operations or run.op.name in trigger.operations) \
-                and trigger.matches(run.status):  # fmt: skip
-            fraction = stub.faults.event_fraction(spec.name, name, run.op.name, run.labels, trigger.fraction)
-            if fraction > 0 and stub.rng.random() < fraction:
-                service.events.occur_now(name, labels)
+        if trigger is None or (trigger.operations and run.op.name not in trigger.operations) \
+                or not trigger.matches(run.status):  # fmt: skip
+            continue
+        if stub.faults.event_happens(spec.name, name, run.op.name, run.labels, trigger.fraction, stub.rng.random):
+            service.events.occur_now(name, labels)
     for name, queue in spec.queues.items():
         trigger = queue.fed_by
         if trigger is not None and (not trigger.operations or run.op.name in trigger.operations) \

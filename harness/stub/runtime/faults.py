@@ -59,6 +59,7 @@ class FaultController:
         self.seed = seed
         self.rng = random.Random(seed)
         self._active: tuple[Active, ...] = ()
+        self._caused: dict[str, int] = {}  # occurrences each active fault with a ``limit`` caused, by its content
         self.version = 0
         self._on_restart = on_restart or (lambda service: None)
 
@@ -73,6 +74,7 @@ class FaultController:
         now = time.monotonic()
         # A fault that stays active keeps its start time (a ramp goes on); faults hold dicts, so key by content.
         kept = {a.fault.model_dump_json(): a.applied_at for a in self._active}
+        self._caused = {key: n for key, n in self._caused.items() if key in kept}
         self._set(tuple(Active(f, kept.get(f.model_dump_json(), now)) for f in faults))
         for fault in faults:
             if isinstance(fault, RestartFault) and fault.model_dump_json() not in kept:
@@ -84,6 +86,7 @@ class FaultController:
             self._on_restart(fault.service)
 
     def clear(self) -> None:
+        self._caused = {}
         self._set(())
 
     def _set(self, active: tuple[Active, ...]) -> None:
@@ -131,17 +134,31 @@ class FaultController:
                 rate = fault.rate if fault.rate is not None else rate * (fault.multiply or 1.0)
         return rate
 
-    def event_fraction(self, service: str, event: str, operation: str, labels: dict[str, str], base: float) -> float:
-        """The probability that a run of ``operation`` causes ``event``."""
-        fraction = base
+    def event_happens(self, service: str, event: str, operation: str, labels: dict[str, str], base: float,
+                      draw: Callable[[], float]) -> bool:  # fmt: skip
+        """Whether a run of ``operation`` causes ``event``: its probability under the active event faults against
+        ``draw()``, a uniform draw in [0, 1) made only when the probability is above 0. A fault with a ``limit``
+        counts what it caused; once at its limit, the event is what it would be without that fault."""
+        fraction, limited = base, []
         for active in self._active:
             fault = active.fault
-            if isinstance(fault, EventFault) and fault.event == event and fault.matches(service, operation, labels):
-                if fault.fraction is not None:
-                    fraction = fault.fraction
-                elif fault.multiply is not None:
-                    fraction = min(1.0, fraction * fault.multiply)
-        return fraction
+            if not isinstance(fault, EventFault) or fault.event != event:
+                continue
+            if not fault.matches(service, operation, labels):
+                continue
+            if fault.limit is not None:
+                key = fault.model_dump_json()
+                if self._caused.get(key, 0) >= fault.limit:
+                    continue
+                limited.append(key)
+            if fault.fraction is not None:
+                fraction = fault.fraction
+            elif fault.multiply is not None:
+                fraction = min(1.0, fraction * fault.multiply)
+        happens = fraction > 0 and draw() < fraction
+        for key in limited if happens else ():
+            self._caused[key] = self._caused.get(key, 0) + 1
+        return happens
 
     def distribution(self, service: str, dist: Distribution, labels: dict[str, str], *, metric: str | None = None,
                      event: str | None = None) -> Distribution:  # fmt: skip
