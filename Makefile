@@ -1,6 +1,6 @@
 # make demo: a real fault drill on local processes.  make test: the whole test suite.
 # Both run `make setup` first, which installs everything and skips what is already there.
-.PHONY: setup docker demo test test-fast unit lint bench clean
+.PHONY: setup docker demo test test-serial unit lint bench clean
 
 VENV := .venv/bin
 
@@ -15,19 +15,20 @@ demo: setup
 	PATH="$$PATH:/usr/local/bin:$$HOME/.local/bin" $(VENV)/firedrill run scenarios/customerio/*.yaml \
 		--stack processes --report out/demo
 
-# Unit tests and docstring examples on both cores (harness/load/shape.py is Locust's, loaded only inside Locust);
-# then the live tests, one at a time: their drills pack themselves onto the machine (tests/live/suites.py).
-# `make test-fast` runs everything in one session on three workers (about 7.5 minutes; README "How long make test
-# takes"), not yet the default: it passed 5 of its last 6 clean-clone runs, and the one failure was a starved stub.
+# Every test in one pytest session on three workers (README "What every push runs"): one runs the packed batch of
+# drills, two run the tests that start their own programs, then the unit tests and docstring examples
+# (harness/load/shape.py is Locust's, loaded only inside Locust). About 7 minutes here.
 test: setup lint
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider -n 2 tests/unit harness \
-		--doctest-modules --ignore=harness/load/shape.py
-	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider --durations=15 tests/browser tests/live tests/reliability
-
-test-fast: setup lint
 	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider --durations=15 \
 		-n 3 --dist loadgroup --no-loadscope-reorder --doctest-modules --ignore=harness/load/shape.py \
 		tests/unit harness tests/browser tests/live tests/reliability
+
+# The same tests, the live ones one at a time after the units (about 12.5 minutes): for a machine busy with other
+# work, or to read the live tests' output in order.
+test-serial: setup lint
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider -n 2 tests/unit harness \
+		--doctest-modules --ignore=harness/load/shape.py
+	FIREDRILL_PULL=never $(VENV)/python -m pytest -q -rs -p no:cacheprovider --durations=15 tests/browser tests/live tests/reliability
 
 unit: setup
 	$(VENV)/python -m pytest -q tests/unit

@@ -27,11 +27,11 @@ OFFLINE_IMAGES = {
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for ``--dist loadgroup`` (make test-fast): the tests that read the packed batch of drills (their module
+    """Groups for ``--dist loadgroup`` (make test): the tests that read the packed batch of drills (their module
     names ``SUITE_NAME`` or ``BATCH_DRILLS``, tests/live/suites.py) share one worker, which runs the batch once;
     every other module is a group of its own, so its module-scoped fixtures run once too.
 
-    Under loadgroup the groups are handed out in collection order (make test-fast passes
+    Under loadgroup the groups are handed out in collection order (make test passes
     ``--no-loadscope-reorder``): the batch first, as it is the longest; the tests that start programs next; the
     unit tests and docstring examples last, when the batch's tail has left the most room for their CPU.
     """
@@ -50,7 +50,7 @@ def under_loadgroup(config: pytest.Config) -> bool:
 def _program_choice_stays_in_its_test(monkeypatch: pytest.MonkeyPatch) -> None:
     """``explicit_binaries`` exports the programs it checked (``FIREDRILL_<NAME>_BIN``) for the whole process. A
     test that calls it must not leave its choice, often a fake, to the tests after it in the same process: under
-    make test-fast, live tests that start real programs."""
+    make test, live tests that start real programs."""
     for name in ("PROMETHEUS", "ALERTMANAGER"):
         variable = f"FIREDRILL_{name}_BIN"
         monkeypatch.setenv(variable, os.environ.get(variable, ""))  # the undo restores the value, or its absence
