@@ -78,11 +78,12 @@ class PrometheusClient:
         return samples[0].value if samples else None
 
     def query_range(self, expr: str, start: float, end: float, step_s: float) -> list[SeriesData]:
-        data = self._get("/api/v1/query_range", query=expr, start=start, end=end, step=step_s)
-        return [
-            (item["metric"], [(float(t), v) for t, raw in item["values"] if (v := number(raw)) is not None])
-            for item in data["result"]
-        ]
+        return _matrix(self._get("/api/v1/query_range", query=expr, start=start, end=end, step=step_s))
+
+    def stored_samples(self, selector: str, window_s: float, at: float) -> list[SeriesData]:
+        """Every sample of ``selector`` stored in the ``window_s`` seconds up to ``at``, at the timestamps Prometheus
+        wrote: for ``ALERTS``, the rule evaluations that found each state, which no late poll can move."""
+        return _matrix(self._get("/api/v1/query", query=f"{selector}[{round(window_s * 1000)}ms]", time=at))
 
     def label_values(self, label: str, start: float, end: float, match: str | None = None) -> list[str]:
         """Values of ``label`` among series in [start, end] (those matching ``match`` when given)."""
@@ -133,3 +134,10 @@ class PrometheusClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _matrix(data: dict[str, Any]) -> list[SeriesData]:
+    return [
+        (item["metric"], [(float(t), v) for t, raw in item["values"] if (v := number(raw)) is not None])
+        for item in data["result"]
+    ]
