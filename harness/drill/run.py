@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from harness import interrupt, workdir
 from harness.drill.compress import AlertRuleInfo, CompressionNote, compress_scenario_rules
+from harness.drill.evaluations import transitions_at_evaluations
 from harness.drill.health import Watchdog
 from harness.drill.judge import judge
 from harness.drill.lanes import faults_for, in_lane, lane_names, probes_for
@@ -364,13 +365,15 @@ class Drill:
         dashboards = [d for o in self.observed for d in o.dashboards]
         out = []
         targets = self.stack.spec.scrape_targets if self.stack is not None else []
+        observer, stack = self.observer, self.stack
+        transitions = [] if observer is None or stack is None else transitions_at_evaluations(
+            observer.transitions, stack.prometheus, self.origin_wall, self.plan.evaluation_interval_s)  # fmt: skip
         for lane in self.lanes:
             addresses = {t.address for t in targets if t.labels.get("lane") == lane}
             belongs = partial(in_lane, lane=lane, addresses=addresses)
-            observer = self.observer
             out.append(Timeline(
                 scenario=self.scenario.name, lane=lane, k=self.scenario.compress, phases=self.windows,
-                transitions=[t for t in observer.transitions if belongs(t.labels)] if observer else [],
+                transitions=[t for t in transitions if belongs(t.labels)],
                 expr_samples=observer.expr_samples(belongs) if observer else [],
                 notifications=[n for n in received if belongs(n.labels)],
                 spans=spans,

@@ -19,7 +19,8 @@ AlertState = Literal["pending", "firing", "inactive"]
 class AlertTransition(BaseModel):
     """An alert (one label set) changed state, as seen by polling ``/api/v1/alerts``.
 
-    An alert that disappears from the API is recorded as ``inactive`` ("resolved" when it was firing).
+    An alert that disappears from the API is recorded as ``inactive`` ("resolved" when it was firing). After the
+    drill, a pending or firing transition's ``t`` is the rule evaluation that began it (harness/drill/evaluations.py).
     """
 
     alert: str
