@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import time
 from collections.abc import Sequence
 
@@ -77,11 +79,13 @@ def at_evaluations(
 
 
 def _run_start(times: list[float], seen_at: float, evaluation_interval_s: float) -> float | None:
-    """The first sample of the unbroken run that holds the last sample at or before ``seen_at``."""
-    gap = RUN_GAP_INTERVALS * evaluation_interval_s
-    index = next((i for i in range(len(times) - 1, -1, -1) if times[i] <= seen_at), None)
-    if index is None:
+    """The first sample of the unbroken run that holds the last sample at or before ``seen_at``. A rule group may
+    set its own, longer interval: the series' own closest spacing counts when it is the longer one."""
+    index = bisect.bisect_right(times, seen_at) - 1
+    if index < 0:
         return None
+    spacing = min((b - a for a, b in itertools.pairwise(times) if b > a), default=evaluation_interval_s)
+    gap = RUN_GAP_INTERVALS * max(evaluation_interval_s, spacing)
     while index > 0 and times[index] - times[index - 1] <= gap:
         index -= 1
     return times[index]

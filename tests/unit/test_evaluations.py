@@ -47,6 +47,13 @@ def test_each_label_set_is_its_own_series_and_one_without_samples_keeps_its_poll
     assert [t.t for t in at_evaluations(polled, samples, 0.5)] == [8.0, 9.5, 3.3]
 
 
+def test_a_group_with_a_longer_interval_of_its_own_keeps_its_run_whole() -> None:
+    # The global interval is 0.5 s; this rule's group evaluates every 2 s.
+    polled = [transition("pending", 16.3)]
+    samples = {key("pending"): every(10.0, 16.0, step=2.0)}
+    assert [t.t for t in at_evaluations(polled, samples, 0.5)] == [10.0]
+
+
 class FakePrometheus:
     def __init__(self, series: list[SeriesData]) -> None:
         self.series = series

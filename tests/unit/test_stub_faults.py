@@ -113,6 +113,22 @@ def test_an_event_fault_with_a_limit_causes_that_many_then_steps_aside(tmp_path:
     assert sample(again, "deadlocks_total") == 2
 
 
+def test_a_limited_fault_that_was_lifted_counts_afresh_when_added_back() -> None:
+    from harness.stub.runtime.faults import FaultController
+
+    fault = parse_fault({"kind": "event", "event": "deadlock", "fraction": 1, "limit": 1})
+    controller = FaultController(seed=1)
+
+    def happens() -> bool:
+        return controller.event_happens("jobs", "deadlock", "reconcile", {}, 0.0, lambda: 0.5)
+
+    controller.replace([fault])
+    first = [happens(), happens()]
+    controller.replace([])
+    controller.add(fault)  # the control API's add, not a phase's replace
+    assert first + [happens(), happens()] == [True, False, True, False]
+
+
 def test_a_limit_on_a_background_rate_is_refused() -> None:
     with pytest.raises(ValidationError, match="limit counts the occurrences"):
         parse_fault({"kind": "event", "event": "deadlock", "rate": 2, "limit": 1})

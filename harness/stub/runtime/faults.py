@@ -74,7 +74,8 @@ class FaultController:
         now = time.monotonic()
         # A fault that stays active keeps its start time (a ramp goes on); faults hold dicts, so key by content.
         kept = {a.fault.model_dump_json(): a.applied_at for a in self._active}
-        self._caused = {key: n for key, n in self._caused.items() if key in kept}
+        staying = {f.model_dump_json() for f in faults} & kept.keys()
+        self._caused = {key: n for key, n in self._caused.items() if key in staying}
         self._set(tuple(Active(f, kept.get(f.model_dump_json(), now)) for f in faults))
         for fault in faults:
             if isinstance(fault, RestartFault) and fault.model_dump_json() not in kept:
