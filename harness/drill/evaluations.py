@@ -66,11 +66,15 @@ def at_evaluations(
     the same series' previous transition; one without samples keeps its poll time."""
     out: list[AlertTransition] = []
     previous: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    gaps: dict[SampleKey, float] = {}
     for transition in transitions:
         series = (transition.alert, frozenset(transition.labels.items()))
         t = transition.t
-        if transition.state != "inactive":
-            began = _run_start(samples.get((*series, transition.state), []), t, evaluation_interval_s)
+        key = (*series, transition.state)
+        if transition.state != "inactive" and key in samples:
+            if key not in gaps:
+                gaps[key] = _run_gap(samples[key], evaluation_interval_s)
+            began = _run_start(samples[key], t, gaps[key])
             if began is not None:
                 t = max(began, previous.get(series, 0.0))
         previous[series] = t
@@ -78,14 +82,18 @@ def at_evaluations(
     return out
 
 
-def _run_start(times: list[float], seen_at: float, evaluation_interval_s: float) -> float | None:
-    """The first sample of the unbroken run that holds the last sample at or before ``seen_at``. A rule group may
-    set its own, longer interval: the series' own closest spacing counts when it is the longer one."""
+def _run_gap(times: list[float], evaluation_interval_s: float) -> float:
+    """How far apart two samples of one run of a state may be. A rule group may set its own, longer interval: the
+    series' own closest spacing counts when it is the longer one."""
+    spacing = min((b - a for a, b in itertools.pairwise(times) if b > a), default=evaluation_interval_s)
+    return RUN_GAP_INTERVALS * max(evaluation_interval_s, spacing)
+
+
+def _run_start(times: list[float], seen_at: float, gap: float) -> float | None:
+    """The first sample of the unbroken run that holds the last sample at or before ``seen_at``."""
     index = bisect.bisect_right(times, seen_at) - 1
     if index < 0:
         return None
-    spacing = min((b - a for a, b in itertools.pairwise(times) if b > a), default=evaluation_interval_s)
-    gap = RUN_GAP_INTERVALS * max(evaluation_interval_s, spacing)
     while index > 0 and times[index] - times[index - 1] <= gap:
         index -= 1
     return times[index]

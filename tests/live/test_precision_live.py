@@ -17,7 +17,6 @@ behaviour, exactly as production would:
 
 from __future__ import annotations
 
-import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from harness.drill.compress import compress_rule_file
+from harness.drill.evaluations import alert_samples
 from harness.drill.plan import CompressionPlan
 from harness.stack import ScrapeTarget, Stack, StackSpec
 from harness.stack.clients import PrometheusClient
@@ -63,15 +63,12 @@ class Measured:
 
 def first_evaluations(prometheus: PrometheusClient, flipped_wall: float) -> dict[tuple[str, str], float]:
     """(alert, state) -> production seconds from the flip to the first rule evaluation that found it, from the
-    timestamps of Prometheus's own ``ALERTS`` samples: a poll that a busy machine delays cannot move them."""
-    now = time.time()
+    timestamps of Prometheus's own ``ALERTS`` samples (as every drill reads them): a poll that a busy machine
+    delays cannot move them."""
     first: dict[tuple[str, str], float] = {}
-    for labels, points in prometheus.stored_samples("ALERTS", now - flipped_wall + 1, at=now):
-        key = (labels["alertname"], labels["alertstate"])
-        stamps = [t for t, _ in points if t >= flipped_wall]
-        if stamps:
-            first[key] = min(first.get(key, math.inf), (min(stamps) - flipped_wall) * K)
-    return first
+    for (alert, _, state), times in alert_samples(prometheus, flipped_wall, time.time()).items():
+        first[alert, state] = min(first.get((alert, state), times[0]), times[0])
+    return {key: t * K for key, t in first.items()}
 
 
 def measure(major: int, tmp_path: Path) -> Measured:

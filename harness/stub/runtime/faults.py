@@ -34,10 +34,12 @@ from harness.stub.profile.dist import Distribution
 
 @dataclass(frozen=True)
 class Active:
-    """A fault and when it was applied (monotonic seconds), which ramps start from."""
+    """A fault and when it was applied (monotonic seconds), which ramps start from; ``key`` is its content, which
+    says whether the next set holds the same fault (faults hold dicts, so they do not hash)."""
 
     fault: AnyFault
     applied_at: float
+    key: str
 
 
 @dataclass(frozen=True)
@@ -72,17 +74,18 @@ class FaultController:
         if seed is not None:
             self.seed, self.rng = seed, random.Random(seed)
         now = time.monotonic()
-        # A fault that stays active keeps its start time (a ramp goes on); faults hold dicts, so key by content.
-        kept = {a.fault.model_dump_json(): a.applied_at for a in self._active}
-        staying = {f.model_dump_json() for f in faults} & kept.keys()
+        kept = {a.key: a.applied_at for a in self._active}
+        # A fault that stays active keeps its start time (a ramp goes on) and what it caused (a limit goes on).
+        active = tuple(Active(f, kept.get(key, now), key) for f, key in ((f, f.model_dump_json()) for f in faults))
+        staying = {a.key for a in active}
         self._caused = {key: n for key, n in self._caused.items() if key in staying}
-        self._set(tuple(Active(f, kept.get(f.model_dump_json(), now)) for f in faults))
-        for fault in faults:
-            if isinstance(fault, RestartFault) and fault.model_dump_json() not in kept:
-                self._on_restart(fault.service)
+        self._set(active)
+        for a in active:
+            if isinstance(a.fault, RestartFault) and a.key not in kept:
+                self._on_restart(a.fault.service)
 
     def add(self, fault: AnyFault) -> None:
-        self._set((*self._active, Active(fault, time.monotonic())))
+        self._set((*self._active, Active(fault, time.monotonic(), fault.model_dump_json())))
         if isinstance(fault, RestartFault):
             self._on_restart(fault.service)
 
@@ -148,10 +151,9 @@ class FaultController:
             if not fault.matches(service, operation, labels):
                 continue
             if fault.limit is not None:
-                key = fault.model_dump_json()
-                if self._caused.get(key, 0) >= fault.limit:
+                if self._caused.get(active.key, 0) >= fault.limit:
                     continue
-                limited.append(key)
+                limited.append(active.key)
             if fault.fraction is not None:
                 fraction = fault.fraction
             elif fault.multiply is not None:
